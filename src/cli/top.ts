@@ -1,0 +1,88 @@
+import { openFile, parseShowHandles, parseShowStacksHandles, readShowStacksText } from '../format/index.js'
+import type { Frame } from '../format/types.js'
+import { countPagesBy, type OwnerCount, type OwnerKey } from '../select/owners.js'
+import { trimFrames } from '../select/trim.js'
+import { framesOfText } from '../snapshot/sample.js'
+import { hashText } from '../snapshot/hash.js'
+import { formatBytes } from '../verdict/budget.js'
+import { renderTable } from '../report/table.js'
+import { CliUsageError, oneOf, parse, positiveInt } from './args.js'
+import { sniffSampleFile } from './sniff.js'
+
+export const usage = `page-budget top FILE [--stacks SHOW_STACKS_HANDLES] [--by stack|comm|pid|tgid] [--limit N] [--page-size N] [--json]
+  The largest consumers in one recorded sample. FILE is show_handles, show_stacks or the per-page
+  page_owner file (.gz accepted); --by comm|pid|tgid needs page_owner.`
+
+const BY = ['stack', 'comm', 'pid', 'tgid'] as const
+
+/** `page-budget top`: pages per stack or per process in one recorded file. */
+export async function topCommand(argv: string[], out: (text: string) => void): Promise<number> {
+  const { values, positionals } = parse({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      stacks: { type: 'string' },
+      by: { type: 'string' },
+      limit: { type: 'string' },
+      'page-size': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  })
+  if (positionals.length !== 1) throw new CliUsageError('top needs one FILE')
+  const path = positionals[0]!
+  const by = oneOf(values.by, '--by', BY, 'stack')
+  const limit = positiveInt(values.limit, '--limit', 20)
+  const pageSize = positiveInt(values['page-size'], '--page-size', 4096)
+  const format = await sniffSampleFile(path)
+  if (by !== 'stack' && format !== 'page_owner') throw new CliUsageError(`--by ${by} needs the per-page page_owner file; ${path} is ${format}`)
+
+  const counts = await countStacks(path, format, by, values.stacks)
+  const total = counts.reduce((sum, c) => sum + c.pages, 0)
+  const rows = counts.sort((a, b) => b.pages - a.pages || a.key.localeCompare(b.key)).slice(0, limit)
+
+  if (values.json) {
+    out(JSON.stringify({
+      format,
+      by,
+      pageSize,
+      totalPages: total,
+      rows: rows.map((row) => ({
+        key: row.key,
+        pages: row.pages,
+        bytes: row.pages * pageSize,
+        percent: total ? Number(((row.pages * 100) / total).toFixed(2)) : 0,
+        ...(row.frames && { frames: row.frames.map((f) => f.raw) }),
+      })),
+    }, null, 2))
+    return 0
+  }
+  out(renderTable(
+    [by, 'pages', 'size', '%', ...(by === 'stack' ? ['stack'] : [])],
+    rows.map((row) => [
+      row.key,
+      row.pages,
+      formatBytes(row.pages * pageSize),
+      total ? ((row.pages * 100) / total).toFixed(1) : '0.0',
+      ...(by === 'stack' ? [row.frames ? trimFrames(row.frames, undefined, 4).join(' < ') : '(pass --stacks to name it)'] : []),
+    ]),
+  ))
+  out(`\ntotal: ${total} pages (${formatBytes(total * pageSize)}) in ${counts.length} ${by === 'stack' ? 'stacks' : `${by}s`}`)
+  return 0
+}
+
+async function countStacks(path: string, format: 'show_handles' | 'show_stacks' | 'page_owner', by: OwnerKey, stacksPath: string | undefined): Promise<OwnerCount[]> {
+  switch (format) {
+    case 'page_owner':
+      return [...(await countPagesBy(openFile(path), path, by)).values()]
+    case 'show_stacks':
+      return (await readShowStacksText(openFile(path), path)).map(({ text, pages }) => ({ key: String(hashText(text)), pages, frames: framesOfText(text) }))
+    case 'show_handles': {
+      const handles = await parseShowHandles(openFile(path), path)
+      const frames: Map<number, Frame[]> = stacksPath ? await parseShowStacksHandles(openFile(stacksPath), stacksPath) : new Map()
+      return [...handles].map(([handle, pages]) => {
+        const stack = frames.get(handle)
+        return { key: String(handle), pages, ...(stack && { frames: stack }) }
+      })
+    }
+  }
+}

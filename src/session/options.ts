@@ -1,0 +1,39 @@
+import type { Tolerance } from '../verdict/budget.js'
+
+/** Where the kernel is. Each kind maps to a Target implementation. */
+export type TargetOptions =
+  | { kind: 'local'; debugfs?: string }
+  | { kind: 'command'; prefix: string[]; debugfs?: string; remoteShell?: boolean }
+  | { kind: 'replay'; dir: string; step?: string }
+  | {
+      kind: 'qemu'
+      kernel?: string
+      memory?: number
+      cpus?: number
+      swap?: number | string
+      accel?: 'auto' | 'tcg' | 'kvm'
+      append?: string
+      pageOwner?: boolean
+      bootTimeout?: number
+    }
+  /** A VM booted by another process (Vitest's globalSetup), reached through its socket. */
+  | { kind: 'vm'; socketPath: string }
+
+export interface SessionOptions {
+  /**
+   * What to do when page_owner_stacks/count_threshold is not 0 (it hides small stacks and so
+   * corrupts deltas): `'error'` (default) refuses; `'reset'` sets it to 0 for the session and
+   * restores the old value at the end.
+   */
+  threshold?: 'error' | 'reset'
+  /** Default tolerance for every budget matcher (a matcher's own option wins). */
+  tolerance?: Tolerance
+  /** Where the stacks cache and cross-process locks live. */
+  cacheDir?: string
+  /** Serialize measured sections across processes (default true). */
+  lock?: boolean
+  /** How long a measured section waits for another process's (ms, default 10 minutes). */
+  lockTimeout?: number
+  /** Where notices (a slower fallback path in use) go; default console.warn. */
+  log?: (message: string) => void
+}

@@ -1,0 +1,16 @@
+import type { HandleCounts } from '../format/types.js'
+import type { SamplePath } from '../target/probe.js'
+
+/** Pages per stack at one instant. Immutable once taken. */
+export interface Snapshot {
+  /** `start`, a mark's name, `expect` ... : what the message calls it. */
+  readonly label: string
+  /** Milliseconds since the epoch, when the read began. */
+  readonly takenAt: number
+  readonly bootId: string
+  readonly path: SamplePath
+  /** Stack key (kernel handle, or text hash on fallback paths) -> pages. */
+  readonly counts: HandleCounts
+  /** Pages held by all listed stacks. */
+  readonly total: number
+}

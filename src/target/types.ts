@@ -1,0 +1,44 @@
+import type { ByteSource } from '../format/types.js'
+
+/**
+ * The kernel files page-budget reads, by logical name. Each target maps a name to a real
+ * path (debugfs root, /proc) or to a recorded file, so the rest of the code never builds paths.
+ */
+export type KernelFile =
+  | 'show_handles'
+  | 'show_stacks_handles'
+  | 'show_stacks'
+  | 'count_threshold'
+  | 'page_owner'
+  | 'swap_page_owner'
+  | 'boot_id'
+  | 'version'
+  | 'cmdline'
+  | 'kallsyms'
+  | 'smaps'
+
+export interface ExecResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+export interface ExecOptions {
+  /** Milliseconds before the command is reported as timed out (default 5 minutes). */
+  timeout?: number
+}
+
+/** Where the kernel is: something that reads its files, and (for most kinds) runs commands. */
+export interface Target {
+  /** Short description for messages: `local /sys/kernel/debug`, `command ssh root@vm`, `qemu 7.2.13`. */
+  readonly description: string
+  /** The file as a stream of bytes. Rejects with FileMissingError or PermissionError. */
+  read(file: KernelFile): ByteSource
+  /** Whether the file exists (and is readable) on the target. */
+  exists(file: KernelFile): Promise<boolean>
+  /** Writes a small value (count_threshold); not every target can. */
+  write?(file: KernelFile, text: string): Promise<void>
+  /** Runs a shell command where the kernel is; absent where there is nothing to run it on. */
+  exec?(command: string, options?: ExecOptions): Promise<ExecResult>
+  close(): Promise<void>
+}

@@ -1,0 +1,14 @@
+import { expect } from 'vitest'
+import type { PageBudgetConfig } from '../config.js'
+import { matchers, type PageBudgetMatchers } from '../verdict/matchers.js'
+
+declare module 'vitest' {
+  // Declaration merging: the signatures live once, in PageBudgetMatchers.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+  interface Matchers<T = any> extends PageBudgetMatchers<Promise<void>> {}
+  interface ProvidedContext {
+    pageBudgetConfig: PageBudgetConfig
+  }
+}
+
+expect.extend(matchers)

@@ -1,0 +1,35 @@
+import { test as base, expect } from 'vitest'
+import type { PageBudgetConfig } from '../config.js'
+import type { Measurement } from '../session/measurement.js'
+import { openSession } from '../session/open.js'
+import type { Session } from '../session/session.js'
+import './expect.js'
+
+const emptyConfig: PageBudgetConfig = {}
+
+/**
+ * Vitest's `test` with the `pageOwner` fixture. The session is worker-scoped (probing and the
+ * stacks cache are paid once per worker); each test that asks for `pageOwner` gets a measured
+ * section that holds the cross-worker lock from its start snapshot to its end.
+ */
+export const test = base
+  // The project's config, from the pageBudget() plugin (Vitest's provide/inject).
+  .extend('pageBudgetConfig', { scope: 'worker', injected: true }, emptyConfig)
+  // The worker's session on the target: probed once, stacks cached once.
+  .extend('pageBudget', { scope: 'worker' }, async ({ pageBudgetConfig }, { onCleanup }): Promise<Session> => {
+    const session = await openSession(pageBudgetConfig)
+    onCleanup(() => session.close())
+    return session
+  })
+  // The test's measured section: snapshot at start, marks, deltas, exec.
+  .extend('pageOwner', async ({ pageBudget }, { onCleanup }): Promise<Measurement> => {
+    const measurement = await pageBudget.begin()
+    onCleanup(() => measurement.end())
+    return measurement
+  })
+
+export { expect }
+export type { PageBudgetConfig } from '../config.js'
+export type { BudgetOptions, PageBudgetMatchers } from '../verdict/matchers.js'
+export type { Budget, Tolerance } from '../verdict/budget.js'
+export { pageBudget } from './plugin.js'

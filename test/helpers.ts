@@ -1,0 +1,20 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The 7.2.13 capture: dd of 256 MiB to tmpfs (steps before, after, freed). */
+export const CAPTURE = fileURLToPath(new URL('./fixtures/linux-7.2.13-tmpfs-dd-256M', import.meta.url))
+
+/** The shmem write stack that dd's pages landed on in that capture. */
+export const DD_HANDLE = 1572869
+
+export function tempDir(prefix = 'page-budget-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** Failure messages without terminal colors, for snapshots. */
+export function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '')
+}

@@ -1,0 +1,38 @@
+import { defineConfig } from 'vitest/config'
+import { pageBudget } from './src/vitest/plugin.js'
+
+/**
+ * Three projects: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
+ * real test kernel: one VM for the run, shared by all workers), and `vm` (the QEMU target
+ * itself: boots its own VMs to kill, time out and misconfigure them).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+        },
+      },
+      {
+        plugins: [pageBudget({ target: { kind: 'qemu', memory: 1024 } })],
+        test: {
+          name: 'kernel',
+          include: ['test/e2e/kernel/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'vm',
+          include: ['test/e2e/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+})
