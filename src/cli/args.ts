@@ -9,7 +9,7 @@ export class CliUsageError extends Error {
 }
 
 /** node:util parseArgs, with its errors turned into usage errors. */
-export function parse<T extends ParseArgsConfig>(config: T) {
+export function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs({ ...config, strict: true })
   } catch (error) {

@@ -18,7 +18,11 @@ page-budget kernel path                                       print the built ke
 const USAGE = `usage:\n${Object.values(COMMANDS).map((c) => c.usage).join('\n\n')}\n`
 
 /** Exit codes: 0 done, 1 bad input or a failed operation (with the error), 2 bad arguments (with usage). */
-export async function main(argv: string[], out = (text: string) => process.stdout.write(`${text}\n`), err = (text: string) => process.stderr.write(`${text}\n`)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
+  err: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
+): Promise<number> {
   const [name, ...rest] = argv
   if (name === '--help' || name === '-h' || name === 'help') {
     out(USAGE)

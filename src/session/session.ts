@@ -5,6 +5,7 @@ import { acquireLock } from '../io/lock.js'
 import { compileSelector, selectorKey, type CompiledSelector, type StackSelector } from '../select/selector.js'
 import { sumPages } from '../snapshot/diff.js'
 import { readCounts } from '../snapshot/sample.js'
+import { where } from '../target/read.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { StacksCache } from '../snapshot/stacks.js'
 import { probe, SAMPLE_PATH_NOTES, type Capabilities } from '../target/probe.js'
@@ -109,7 +110,7 @@ export class Session {
   /** Someone may have raised count_threshold since the probe; a delta taken under it would be wrong. */
   async #checkThreshold(): Promise<void> {
     if (!this.capabilities.files.count_threshold) return
-    const now = await parseCountThreshold(this.target.read('count_threshold'), 'count_threshold')
+    const now = await parseCountThreshold(this.target.read('count_threshold'), where(this.target, 'count_threshold'))
     if (now !== 0) throw new CountThresholdError(now)
   }
 }

@@ -1,4 +1,5 @@
 import { parseFrame, parseShowHandles, readPageOwner, readShowStacksText } from '../format/index.js'
+import { where } from '../target/read.js'
 import type { Frame, HandleCounts } from '../format/types.js'
 import type { SamplePath } from '../target/probe.js'
 import type { Target } from '../target/types.js'
@@ -10,12 +11,13 @@ import type { StacksCache } from './stacks.js'
  * stack text is the only identity, so it is hashed here and taught to the stacks cache.
  */
 export async function readCounts(target: Target, path: SamplePath, stacks: StacksCache): Promise<HandleCounts> {
+  const file = where(target, path)
   switch (path) {
     case 'show_handles':
-      return parseShowHandles(target.read('show_handles'), 'show_handles')
+      return parseShowHandles(target.read('show_handles'), file)
     case 'show_stacks': {
       const counts: HandleCounts = new Map()
-      for (const { text, pages } of await readShowStacksText(target.read('show_stacks'), 'show_stacks')) {
+      for (const { text, pages } of await readShowStacksText(target.read('show_stacks'), file)) {
         const key = hashText(text)
         counts.set(key, (counts.get(key) ?? 0) + pages)
         stacks.learnText(key, text)
@@ -24,7 +26,7 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
     }
     case 'page_owner': {
       const counts: HandleCounts = new Map()
-      await readPageOwner(target.read('page_owner'), 'page_owner', (record) => {
+      await readPageOwner(target.read('page_owner'), file, (record) => {
         const text = record.frames.map((f) => f.raw).join('\n')
         const key = hashText(text)
         counts.set(key, (counts.get(key) ?? 0) + 2 ** record.order)

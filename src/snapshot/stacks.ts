@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { parseFrame, parseShowStacksHandles } from '../format/index.js'
+import { where } from '../target/read.js'
 import type { Frame } from '../format/types.js'
 import { writeFileAtomic } from '../io/atomic.js'
 import type { Target } from '../target/types.js'
@@ -90,7 +91,7 @@ export class StacksCache {
 
   async #readKernel(): Promise<void> {
     this.stats.kernelReads++
-    const stacks = await parseShowStacksHandles(this.#target.read('show_stacks_handles'), 'show_stacks_handles')
+    const stacks = await parseShowStacksHandles(this.#target.read('show_stacks_handles'), where(this.#target, 'show_stacks_handles'))
     for (const [handle, frames] of stacks) this.#add(handle, frames)
   }
 

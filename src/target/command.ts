@@ -49,6 +49,10 @@ export class CommandTarget implements Target {
     return execa(file, args, { reject: false, stdin: 'ignore', buffer: { stdout: false, stderr: true } })
   }
 
+  locate(file: KernelFile): string {
+    return this.#paths[file]
+  }
+
   async *read(name: KernelFile): AsyncIterable<Uint8Array> {
     const path = this.#paths[name]
     const child = this.#run(['cat', path])

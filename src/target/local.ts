@@ -20,6 +20,10 @@ export class LocalTarget implements Target {
     this.description = `local ${options.debugfs ?? '/sys/kernel/debug'}`
   }
 
+  locate(file: KernelFile): string {
+    return this.#paths[file]
+  }
+
   read(file: KernelFile): AsyncIterable<Uint8Array> {
     return openFile(this.#paths[file])
   }

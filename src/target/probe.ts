@@ -1,6 +1,6 @@
 import { PageOwnerDisabledError, UnsupportedKernelError } from '../errors.js'
 import { parseCountThreshold } from '../format/index.js'
-import { fileContains, readText } from './read.js'
+import { fileContains, readText, where } from './read.js'
 import type { KernelFile, Target } from './types.js'
 
 /** How snapshots are taken, cheapest first. */
@@ -39,7 +39,7 @@ export async function probe(target: Target): Promise<Capabilities> {
     optionalText(target, 'boot_id'),
     optionalText(target, 'version'),
     readPageSize(target),
-    files.count_threshold ? parseCountThreshold(target.read('count_threshold'), 'count_threshold') : Promise.resolve(0),
+    files.count_threshold ? parseCountThreshold(target.read('count_threshold'), where(target, 'count_threshold')) : Promise.resolve(0),
   ])
   return {
     bootId: bootId?.trim() || 'unknown-boot',

@@ -20,3 +20,8 @@ export async function fileContains(target: Target, file: KernelFile, needle: str
   }
   return false
 }
+
+/** A file's name for messages: the target's path for it where it knows one. */
+export function where(target: Target, file: KernelFile): string {
+  return target.locate?.(file) ?? file
+}

@@ -86,6 +86,10 @@ export class ReplayTarget implements Target {
     return anyStep[0]
   }
 
+  locate(file: KernelFile): string {
+    return this.#resolve(file) ?? join(this.#dir, this.#step ? `${this.#step}.${file}` : file)
+  }
+
   read(file: KernelFile): AsyncIterable<Uint8Array> {
     const path = this.#resolve(file)
     if (!path) {

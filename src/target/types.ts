@@ -32,6 +32,8 @@ export interface ExecOptions {
 export interface Target {
   /** Short description for messages: `local /sys/kernel/debug`, `command ssh root@vm`, `qemu 7.2.13`. */
   readonly description: string
+  /** Where a file is, for messages (`/sys/kernel/debug/page_owner`, a recorded file's path). */
+  locate?(file: KernelFile): string
   /** The file as a stream of bytes. Rejects with FileMissingError or PermissionError. */
   read(file: KernelFile): ByteSource
   /** Whether the file exists (and is readable) on the target. */
