@@ -11,7 +11,7 @@ export class CliUsageError extends Error {
 /** node:util parseArgs, with its errors turned into usage errors. */
 export function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs({ ...config, strict: true })
+    return parseArgs({ ...config, strict: true }) as ReturnType<typeof parseArgs<T>>
   } catch (error) {
     throw new CliUsageError((error as Error).message)
   }

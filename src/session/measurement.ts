@@ -5,6 +5,17 @@ import type { Snapshot } from '../snapshot/snapshot.js'
 import type { ExecOptions, ExecResult } from '../target/types.js'
 import type { Session } from './session.js'
 
+/** One budget assertion as it was judged: what reports and the run's summary table show. */
+export interface BudgetRecord {
+  /** `toAllocateAtMost('256 MiB')`, with `.not.` when negated. */
+  call: string
+  stacks: string
+  expected: string
+  measured: { pages: number; bytes: number }
+  /** Whether the assertion held (the matcher's pass, flipped for .not). */
+  held: boolean
+}
+
 export interface DeltaOptions extends StackSelector {
   /** Measure from this mark instead of the start of the test. */
   since?: string
@@ -21,6 +32,8 @@ export class Measurement {
   readonly [MEASUREMENT] = true
   readonly session: Session
   readonly start: Snapshot
+  /** Every budget assertion made on this section, in order. */
+  readonly records: BudgetRecord[] = []
   readonly #marks = new Map<string, Snapshot>()
   readonly #end: () => Promise<void>
   #ended = false

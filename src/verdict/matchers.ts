@@ -104,11 +104,19 @@ async function judge(
   const under = bounds.min === undefined ? 0 : bounds.min - delta.pages
   const pass = over <= 0 && under <= 0
   const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
+  const isNot = state.isNot ?? false
+  measurement.records.push({
+    call: `${isNot ? '.not.' : ''}${call}`,
+    stacks: delta.selector,
+    expected: bounds.expected,
+    measured: { pages: delta.pages, bytes: delta.bytes },
+    held: pass !== isNot,
+  })
   return {
     pass,
     actual: words(delta.pages),
     expected: bounds.expected,
-    message: () => formatMessage({ call, isNot: state.isNot ?? false, expected: bounds.expected, delta, selector, verdict }),
+    message: () => formatMessage({ call, isNot, expected: bounds.expected, delta, selector, verdict }),
   }
 }
 

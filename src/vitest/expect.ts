@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import type { PageBudgetConfig } from '../config.js'
+import type { BudgetRecord } from '../session/measurement.js'
 import { matchers, type PageBudgetMatchers } from '../verdict/matchers.js'
 
 declare module 'vitest' {
@@ -8,6 +9,9 @@ declare module 'vitest' {
   interface Matchers<T = any> extends PageBudgetMatchers<Promise<void>> {}
   interface ProvidedContext {
     pageBudgetConfig: PageBudgetConfig
+  }
+  interface TaskMeta {
+    pageBudget?: BudgetRecord[]
   }
 }
 

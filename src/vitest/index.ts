@@ -22,9 +22,13 @@ export const test = base
     return session
   })
   // The test's measured section: snapshot at start, marks, deltas, exec.
-  .extend('pageOwner', async ({ pageBudget }, { onCleanup }): Promise<Measurement> => {
+  .extend('pageOwner', async ({ pageBudget, task }, { onCleanup }): Promise<Measurement> => {
     const measurement = await pageBudget.begin()
-    onCleanup(() => measurement.end())
+    onCleanup(async () => {
+      // The reporter reads the budgets from the test's meta after the run.
+      if (measurement.records.length) task.meta.pageBudget = measurement.records
+      await measurement.end()
+    })
     return measurement
   })
 
@@ -33,3 +37,4 @@ export type { PageBudgetConfig } from '../config.js'
 export type { BudgetOptions, PageBudgetMatchers } from '../verdict/matchers.js'
 export type { Budget, Tolerance } from '../verdict/budget.js'
 export { pageBudget } from './plugin.js'
+export type { BudgetRecord } from '../session/measurement.js'

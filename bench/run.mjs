@@ -1,0 +1,3 @@
+// npm run bench: every side-by-side benchmark, in one run (needs `npm run build`).
+await import('./sample.mjs')
+await import('./aggregate.mjs')

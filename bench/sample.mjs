@@ -1,0 +1,71 @@
+// One sample + diff, the per-test hot path: through show_handles (kernel handles, stacks cached)
+// versus the naive path the seed describes (re-read show_stacks and re-hash every stack on each
+// sample). Run on the real 7.2.13 capture and on synthetic 1k/10k/100k-stack inputs.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { diffCounts, parseShowHandles, readShowStacksText, StacksCache } from '../dist/index.js'
+import { hashText } from '../dist/snapshot/hash.js'
+import { sideBySide, printRatios } from './measure.mjs'
+import { synthetic } from './synthetic.mjs'
+
+const CAPTURE = fileURLToPath(new URL('../test/fixtures/linux-7.2.13-tmpfs-dd-256M', import.meta.url))
+
+/** A target serving fixed texts, so both paths pay the same (zero) I/O and only parsing differs. */
+function textTarget(files) {
+  return {
+    description: 'bench',
+    read: (file) => [Buffer.from(files[file])],
+    exists: async (file) => file in files,
+    close: async () => {},
+  }
+}
+
+async function handlesPath(before, target, stacks) {
+  const after = await parseShowHandles(target.read('show_handles'), 'show_handles')
+  const changed = diffCounts(before, after)
+  await stacks.resolve(changed.map((row) => row.key))
+  return changed.length
+}
+
+async function naivePath(before, target) {
+  const after = new Map()
+  for (const { text, pages } of await readShowStacksText(target.read('show_stacks'), 'show_stacks')) {
+    const key = hashText(text)
+    after.set(key, (after.get(key) ?? 0) + pages)
+  }
+  return diffCounts(before, after).length
+}
+
+async function compare(title, files0, files1) {
+  const t0 = textTarget(files0)
+  const t1 = textTarget(files1)
+  const stacks = new StacksCache(t1, 'bench')
+  const before = await parseShowHandles(t0.read('show_handles'), 'x')
+  const beforeNaive = new Map((await readShowStacksText(t0.read('show_stacks'), 'x')).map(({ text, pages }) => [hashText(text), pages]))
+  await handlesPath(before, t1, stacks) // the first test of a run resolves; later ones hit the cache
+  const bytes = (files1.show_handles.length / 1024).toFixed(0)
+  const naiveBytes = (files1.show_stacks.length / 1024).toFixed(0)
+  const medians = await sideBySide({
+    [`show_stacks + hash every stack (${naiveBytes} KB)`]: () => naivePath(beforeNaive, t1),
+    [`show_handles + lazy stacks (${bytes} KB)`]: () => handlesPath(before, t1, stacks),
+  })
+  printRatios(title, medians, Object.keys(medians)[0])
+}
+
+const read = (name) => readFileSync(join(CAPTURE, name), 'utf8')
+const stacksHandles = read('after.show_stacks_handles')
+// The capture has show_stacks only for "after"; both samples use it so the naive path does its real work.
+await compare(
+  'one sample + diff, real 7.2.13 capture (dd 256 MiB to tmpfs):',
+  { show_handles: read('before.show_handles'), show_stacks: read('after.show_stacks'), show_stacks_handles: stacksHandles },
+  { show_handles: read('after.show_handles'), show_stacks: read('after.show_stacks'), show_stacks_handles: stacksHandles },
+)
+for (const n of [1000, 10000, 100000]) {
+  const s = synthetic(n)
+  await compare(
+    `one sample + diff, synthetic ${n} stacks:`,
+    { show_handles: s.showHandles(0), show_stacks: s.showStacks(0), show_stacks_handles: s.showStacksHandles },
+    { show_handles: s.showHandles(1), show_stacks: s.showStacks(1), show_stacks_handles: s.showStacksHandles },
+  )
+}

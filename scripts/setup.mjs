@@ -1,0 +1,40 @@
+// Prepares a machine for page-budget's QEMU target, after `npm ci` (whose `prepare` script
+// builds dist/): installs the Debian packages it needs when run as root, else prints the apt
+// command, then builds the page_owner test kernel or reuses the cached one. A second run only
+// asks dpkg-query and finds the cached kernel, so it takes a moment.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+
+const dist = new URL('../dist/kernel/', import.meta.url)
+if (!existsSync(new URL('build.js', dist))) {
+  console.error('setup: dist/ is missing; run `npm ci` (or `npm run build`) first')
+  process.exit(1)
+}
+const { buildPackages } = await import(new URL('tools.js', dist).href)
+const { buildKernel } = await import(new URL('build.js', dist).href)
+
+// The QEMU target runs the kernel under qemu-system-x86_64 with a busybox initramfs.
+const packages = ['qemu-system-x86', 'busybox-static', ...buildPackages()]
+const missing = packages.filter((name) => !isInstalled(name))
+if (missing.length > 0) {
+  const install = ['install', '-y', '--no-install-recommends', ...missing]
+  if (process.getuid?.() !== 0) {
+    console.error(`setup: missing Debian packages; as root run:\n  apt-get update && apt-get ${install.join(' ')}`)
+    process.exit(1)
+  }
+  console.log(`setup: installing ${missing.join(' ')}`)
+  execFileSync('apt-get', ['update'], { stdio: 'inherit' })
+  execFileSync('apt-get', install, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+}
+
+const kernel = await buildKernel({ onProgress: (line) => console.log(line) })
+console.log(`setup: kernel ${kernel.version} ${kernel.reused ? 'reused' : `built in ${Math.round(kernel.seconds)} s`}: ${kernel.bzImage}`)
+
+function isInstalled(name) {
+  try {
+    const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return status === 'install ok installed'
+  } catch {
+    return false
+  }
+}
