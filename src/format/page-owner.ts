@@ -1,0 +1,76 @@
+import { U64_MAX } from './numbers.js'
+import { RecordMachine, recordReaders, type RecordBody, type RecordOptions } from './records.js'
+import { PageOwnerFieldsSchema } from './schema.js'
+import type { PageOwnerRecord } from './types.js'
+
+/**
+ * The header as mm/page_owner.c prints it today:
+ *   `Page allocated via order %u, mask %#x(%pGg), pid %d, tgid %d (%s), ts %llu ns`
+ * and as older kernels did: no tgid (`pid %d (%s)`), no comm (`pid %d, ts`), a trailing
+ * `, free_ts %llu ns`. Then marks such as ` (swapped)` from the swap RFC.
+ *
+ * The comm is `(.*)`: a task may call itself anything, parentheses and `), ts ` included, and
+ * the greedy match ends it at the last `), ts N ns` that lets the line finish.
+ */
+const HEADER =
+  /^Page allocated via order (\d+), mask 0x([0-9a-f]+)\(([^()]*)\), pid (\d+)(?:, tgid (\d+))?(?: \((.*)\))?, ts (\d+) ns(?:, free_ts (\d+) ns)?((?: \([^()]*\))*)$/
+const HEADER_SHAPE = 'a page_owner record header (Page allocated via order N, mask 0x..(..), pid N, tgid N (comm), ts N ns)'
+
+/** `PFN %#lx type %s Block %lu type %s Flags %pGp`; older kernels print the PFN in decimal. */
+const PFN = /^PFN (?:0x([0-9a-f]+)|(\d+)) type (\S+) Block (\d+) type (\S+) Flags 0x([0-9a-f]+)\(([^()]*)\)$/
+const PFN_SHAPE = 'the PFN line (PFN 0x.. type T Block N type T Flags 0x..(..))'
+
+/** `Charged [(via objcg) ]to [offline ]memcg NAME`, printed since v6.0 for charged pages. */
+const MEMCG = /^Charged (?:\(via objcg\) )?to (?:offline )?memcg (.*)$/
+
+/** The per-page /sys/kernel/debug/page_owner file: one record per allocated page or folio. */
+export class PageOwnerMachine extends RecordMachine<PageOwnerRecord> {
+  constructor(file: string, emit: (record: PageOwnerRecord) => void, options: RecordOptions = {}) {
+    super(file, emit, ['Page allocated via', 'PFN '], PageOwnerFieldsSchema, options)
+  }
+
+  protected record(lines: readonly string[], first: number, body: RecordBody): PageOwnerRecord {
+    const [header, place] = [lines[0]!, lines[1]!]
+    const h = this.match(HEADER, lines, 0, first, HEADER_SHAPE)
+    const p = this.match(PFN, lines, 1, first, PFN_SHAPE)
+    const record: PageOwnerRecord = {
+      order: this.number(h[1]!, first, header, 'order'),
+      mask: this.number(h[2]!, first, header, 'GFP mask', 16),
+      gfp: names(h[3]!),
+      ...this.owner(header, first, [h[4], h[5], h[6], h[7]]),
+      marks: h[9] ? h[9].slice(2, -1).split(') (') : [],
+      pfn: p[1] === undefined ? this.number(p[2]!, first + 1, place, 'PFN') : this.number(p[1], first + 1, place, 'PFN', 16),
+      migrateType: p[3]!,
+      block: this.number(p[4]!, first + 1, place, 'block'),
+      blockType: p[5]!,
+      flags: this.number(p[6]!, first + 1, place, 'flags', 16, U64_MAX),
+      flagNames: names(p[7]!),
+      frames: body.frames,
+      extra: body.other,
+    }
+    if (h[8] !== undefined) record.freeTs = this.number(h[8], first, header, 'free_ts', 10, U64_MAX)
+    const charged = body.other.findIndex((line) => line.startsWith('Charged '))
+    const memcg = charged < 0 ? undefined : MEMCG.exec(body.other[charged]!)
+    if (memcg) {
+      record.memcg = memcg[1]!
+      body.other.splice(charged, 1)
+    }
+    return record
+  }
+}
+
+/** `a|b|c` as a list; `` as none. */
+function names(list: string): string[] {
+  return list === '' ? [] : list.split('|')
+}
+
+const readers = recordReaders((file, emit: (record: PageOwnerRecord) => void, options) => new PageOwnerMachine(file, emit, options))
+
+/**
+ * Streams the page_owner file to `onRecord`, one record at a time, and returns how many there
+ * were: the fast way through a file of gigabytes, since nothing is kept.
+ */
+export const readPageOwner = readers.read
+
+/** The page_owner file's records as an async generator. */
+export const pageOwnerRecords = readers.records
