@@ -1,0 +1,117 @@
+import { UsageError } from '../errors.js'
+import type { DeltaOptions } from '../session/measurement.js'
+import { formatAmount, parseBudget, toleranceAllowance, type Amount, type Budget, type Tolerance } from './budget.js'
+import { formatMessage } from './message.js'
+import { asMeasurement, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
+
+export interface BudgetOptions extends DeltaOptions {
+  /** Slack added to the budget (`'1 MiB'`, `'5%'`, `{ pages: 10 }`); default from the session options. */
+  tolerance?: Tolerance
+}
+
+function show(budget: Budget): string {
+  return typeof budget === 'string' ? `'${budget}'` : JSON.stringify(budget)
+}
+
+/** The pages a matcher accepts: `min <= delta <= max`, tolerance already applied. */
+interface Bounds {
+  min?: number
+  max?: number
+  /** The expectation in words, as the positive matcher states it. */
+  expected: string
+}
+
+interface Scale {
+  /** A budget argument in pages; throws UsageError on a malformed one. */
+  amount(budget: Budget): Amount
+  /** The tolerance in pages, relative to `base` for percentages. */
+  slack(base: Amount): number
+  /** Pages in words with bytes: `51200 pages (200 MiB)`. */
+  words(pages: number): string
+}
+
+/**
+ * One path for every budget matcher: validate the arguments (misuse throws before the kernel
+ * is read), take the "after" snapshot, compute the delta of the selected stacks, judge it once,
+ * and build the message from the same numbers.
+ */
+async function judge(
+  state: MatcherState,
+  received: unknown,
+  call: string,
+  options: BudgetOptions | undefined,
+  boundsOf: (scale: Scale) => Bounds,
+): Promise<MatcherResult> {
+  const measurement = asMeasurement(received, call.slice(0, call.indexOf('(')))
+  const session = measurement.session
+  const pageSize = session.pageSize
+  const tolerance = options?.tolerance ?? session.options.tolerance
+  const words = (pages: number) => formatAmount(pages, pageSize)
+  const bounds = boundsOf({
+    amount: (budget) => parseBudget(budget, pageSize),
+    slack: (base) => toleranceAllowance(tolerance, base, pageSize).pages,
+    words,
+  })
+  const selector = session.selector(options)
+  const delta = await measurement.delta(options, 'expect')
+  const over = bounds.max === undefined ? 0 : delta.pages - bounds.max
+  const under = bounds.min === undefined ? 0 : bounds.min - delta.pages
+  const pass = over <= 0 && under <= 0
+  const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
+  const isNot = state.isNot ?? false
+  measurement.records.push({
+    call: `${isNot ? '.not.' : ''}${call}`,
+    stacks: delta.selector,
+    expected: bounds.expected,
+    measured: { pages: delta.pages, bytes: delta.bytes },
+    held: pass !== isNot,
+  })
+  return {
+    pass,
+    actual: words(delta.pages),
+    expected: bounds.expected,
+    message: () => formatMessage({ call, isNot, expected: bounds.expected, delta, selector, verdict }),
+  }
+}
+
+function toleranceNote(pages: number, words: Scale['words']): string {
+  return pages === 0 ? '' : ` with ${words(pages)} tolerance`
+}
+
+export const budgetMatchers: Implementations<'toAllocateAtMost' | 'toAllocateAtLeast' | 'toAllocateBetween' | 'toFreeAll'> = {
+  async toAllocateAtMost(received, budget, options) {
+    return judge(this, received, `toAllocateAtMost(${show(budget)})`, options, ({ amount, slack, words }) => {
+      const limit = amount(budget)
+      const extra = slack(limit)
+      return { max: limit.pages + extra, expected: `at most ${words(limit.pages)}${toleranceNote(extra, words)}` }
+    })
+  },
+  async toAllocateAtLeast(received, budget, options) {
+    return judge(this, received, `toAllocateAtLeast(${show(budget)})`, options, ({ amount, slack, words }) => {
+      const limit = amount(budget)
+      const extra = slack(limit)
+      return { min: limit.pages - extra, expected: `at least ${words(limit.pages)}${toleranceNote(extra, words)}` }
+    })
+  },
+  async toAllocateBetween(received, low, high, options) {
+    return judge(this, received, `toAllocateBetween(${show(low)}, ${show(high)})`, options, ({ amount, slack, words }) => {
+      const min = amount(low)
+      const max = amount(high)
+      if (min.pages > max.pages) throw new UsageError(`toAllocateBetween(${show(low)}, ${show(high)}): the lower bound is above the upper one`)
+      const below = slack(min)
+      const above = slack(max)
+      return {
+        min: min.pages - below,
+        max: max.pages + above,
+        expected: `between ${words(min.pages)} and ${words(max.pages)}${toleranceNote(Math.max(below, above), words)}`,
+      }
+    })
+  },
+  async toFreeAll(received, options) {
+    return judge(this, received, `toFreeAll(${options?.since ? `{ since: '${options.since}' }` : ''})`, options, ({ slack, words }) => {
+      const extra = slack({ pages: 0, bytes: 0 })
+      return { max: extra, expected: `no pages still held${toleranceNote(extra, words)}` }
+    })
+  },
+}
+

@@ -1,0 +1,41 @@
+import { UsageError } from '../errors.js'
+import { MEASUREMENT, Measurement } from '../session/measurement.js'
+import type { PageBudgetMatchers } from './matchers.js'
+
+/** What a test framework's matcher must return; `pass` is computed once and never flipped for `.not`. */
+export interface MatcherResult {
+  pass: boolean
+  message: () => string
+  actual: string
+  expected: string
+}
+
+/** The part of a framework's matcher state the core needs. */
+export interface MatcherState {
+  isNot?: boolean
+}
+
+/** A matcher implementation for each declared signature: the receiver comes first. */
+export type Implementations<K extends keyof PageBudgetMatchers = keyof PageBudgetMatchers> = {
+  [M in K]: (
+    this: MatcherState,
+    received: unknown,
+    ...args: Parameters<PageBudgetMatchers[M]>
+  ) => Promise<MatcherResult>
+}
+
+/** The pageOwner fixture behind `expect(pageOwner)`; anything else is misuse, and throws. */
+export function asMeasurement(received: unknown, matcher: string): Measurement {
+  if (received instanceof Measurement || (typeof received === 'object' && received !== null && MEASUREMENT in received)) {
+    return received as Measurement
+  }
+  throw new UsageError(`${matcher} expects the pageOwner fixture, got ${describe(received)}`, {
+    hint: 'write `await expect(pageOwner).' + matcher + '(...)` with pageOwner from the test context',
+  })
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== 'object') return String(value)
+  return value.constructor?.name ?? 'an object'
+}
+
