@@ -13,8 +13,9 @@ if (!existsSync(new URL('build.js', dist))) {
 const { buildPackages } = await import(new URL('tools.js', dist).href)
 const { buildKernel } = await import(new URL('build.js', dist).href)
 
-// The QEMU target runs the kernel under qemu-system-x86_64 with a busybox initramfs.
-const packages = ['qemu-system-x86', 'busybox-static', ...buildPackages()]
+// The QEMU target runs the kernel under qemu-system-x86_64 with a busybox initramfs; the e2e
+// test of `watch` opens its chart in headless Chromium.
+const packages = ['qemu-system-x86', 'busybox-static', 'chromium', ...buildPackages()]
 const missing = packages.filter((name) => !isInstalled(name))
 if (missing.length > 0) {
   const install = ['install', '-y', '--no-install-recommends', ...missing]

@@ -13,8 +13,17 @@ export function tempDir(prefix = 'page-budget-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-/** Failure messages without terminal colors, for snapshots. */
+/** Failure messages without terminal colors or wall-clock times, for snapshots. */
 export function plain(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '')
+  return text.replace(/\u001b\[[0-9;]*m/g, '').replace(/\b\d+\.\d s\b/g, '… s')
+}
+
+/** The lines of a failure message's stack entry: its headline (matched by `headline`) and the frames under it. */
+export function stackEntry(message: string, headline: RegExp): string[] {
+  const lines = message.split('\n')
+  const start = lines.findIndex((line) => headline.test(line))
+  if (start < 0) return []
+  const frames = lines.slice(start + 1).findIndex((line) => !line.startsWith('      '))
+  return lines.slice(start, frames < 0 ? undefined : start + 1 + frames).map((line) => line.trim())
 }

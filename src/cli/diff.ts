@@ -10,10 +10,12 @@ import { formatAmount } from '../verdict/budget.js'
 import { renderTable } from '../report/table.js'
 import { CliUsageError, parse, positiveInt } from './args.js'
 import { sniffSampleFile } from './sniff.js'
+import { recordingFiles } from '../watch/record-dir.js'
 
 export const usage = `page-budget diff BEFORE AFTER [--stacks SHOW_STACKS_HANDLES] [--frames PAT]... [--module PAT] [--page-size N] [--json]
   The pages each stack gained between two recorded samples (show_handles, show_stacks or page_owner
-  files, .gz accepted). show_handles samples need --stacks to name their stacks.`
+  files, .gz accepted). show_handles samples need --stacks to name their stacks. \`diff DIR\` compares a
+  \`record\` directory's first and last samples, with its stacks.`
 
 /** `page-budget diff`: the same delta path the matchers use, over recorded files. */
 export async function diffCommand(argv: string[], out: (text: string) => void): Promise<number> {
@@ -28,8 +30,10 @@ export async function diffCommand(argv: string[], out: (text: string) => void): 
       json: { type: 'boolean' },
     },
   })
-  if (positionals.length !== 2) throw new CliUsageError('diff needs two files: BEFORE and AFTER')
-  const [beforePath, afterPath] = positionals as [string, string]
+  const recording = positionals.length === 1 ? recordingFiles(positionals[0]!) : undefined
+  if (positionals.length !== 2 && !recording) throw new CliUsageError('diff needs two files: BEFORE and AFTER (or one `record` directory)')
+  const [beforePath, afterPath] = recording ? [recording.start, recording.end] : (positionals as [string, string])
+  values.stacks ??= recording?.stacks
   const pageSize = positiveInt(values['page-size'], '--page-size', 4096)
   const format = await sniffSampleFile(beforePath)
   const afterFormat = await sniffSampleFile(afterPath)

@@ -1,13 +1,21 @@
 import { PageBudgetError } from '../errors.js'
 import { CliUsageError } from './args.js'
+import { checkCommand, usage as checkUsage } from './check.js'
 import { diffCommand, usage as diffUsage } from './diff.js'
+import { mergeCommand, usage as mergeUsage } from './merge.js'
 import { topCommand, usage as topUsage } from './top.js'
+import { watchCommand, usage as watchUsage } from './watch.js'
+import { recordCommand, usage as recordUsage } from './record.js'
 
 type Command = (argv: string[], out: (text: string) => void) => Promise<number>
 
 const COMMANDS: Record<string, { run: () => Promise<Command>; usage: string }> = {
   diff: { run: async () => diffCommand, usage: diffUsage },
   top: { run: async () => topCommand, usage: topUsage },
+  watch: { run: async () => watchCommand, usage: watchUsage },
+  record: { run: async () => recordCommand, usage: recordUsage },
+  check: { run: async () => checkCommand, usage: checkUsage },
+  merge: { run: async () => mergeCommand, usage: mergeUsage },
   kernel: {
     run: async () => (await import('../kernel/cli.js')).runKernelCommand,
     usage: `page-budget kernel build [--force] [--jobs N] [--cache DIR]   build (or reuse) the page_owner test kernel for QEMU

@@ -8,10 +8,12 @@ import { formatBytes } from '../verdict/budget.js'
 import { renderTable } from '../report/table.js'
 import { CliUsageError, oneOf, parse, positiveInt } from './args.js'
 import { sniffSampleFile } from './sniff.js'
+import { recordingFiles } from '../watch/record-dir.js'
 
 export const usage = `page-budget top FILE [--stacks SHOW_STACKS_HANDLES] [--by stack|comm|pid|tgid] [--limit N] [--page-size N] [--json]
   The largest consumers in one recorded sample. FILE is show_handles, show_stacks or the per-page
-  page_owner file (.gz accepted); --by comm|pid|tgid needs page_owner.`
+  page_owner file (.gz accepted); --by comm|pid|tgid needs page_owner. A \`record\` directory
+  stands for its last sample, with its stacks.`
 
 const BY = ['stack', 'comm', 'pid', 'tgid'] as const
 
@@ -29,14 +31,15 @@ export async function topCommand(argv: string[], out: (text: string) => void): P
     },
   })
   if (positionals.length !== 1) throw new CliUsageError('top needs one FILE')
-  const path = positionals[0]!
+  const recording = recordingFiles(positionals[0]!)
+  const path = recording?.end ?? positionals[0]!
   const by = oneOf(values.by, '--by', BY, 'stack')
   const limit = positiveInt(values.limit, '--limit', 20)
   const pageSize = positiveInt(values['page-size'], '--page-size', 4096)
   const format = await sniffSampleFile(path)
   if (by !== 'stack' && format !== 'page_owner') throw new CliUsageError(`--by ${by} needs the per-page page_owner file; ${path} is ${format}`)
 
-  const counts = await countStacks(path, format, by, values.stacks)
+  const counts = await countStacks(path, format, by, values.stacks ?? recording?.stacks)
   const total = counts.reduce((sum, c) => sum + c.pages, 0)
   const rows = counts.sort((a, b) => b.pages - a.pages || a.key.localeCompare(b.key)).slice(0, limit)
 

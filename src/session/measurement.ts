@@ -1,8 +1,11 @@
 import { TargetError, UsageError } from '../errors.js'
+import { sampleOwners, type OwnersSample } from '../select/owners.js'
 import type { StackSelector } from '../select/selector.js'
 import { computeDelta, type Delta } from '../snapshot/delta.js'
+import { countsFor, type Include } from '../snapshot/include.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import type { ExecOptions, ExecResult } from '../target/types.js'
+import { medianRun, type RepeatOptions, type RepeatRun } from './repeat.js'
 import type { Session } from './session.js'
 
 /** One budget assertion as it was judged: what reports and the run's summary table show. */
@@ -14,9 +17,52 @@ export interface BudgetRecord {
   measured: { pages: number; bytes: number }
   /** Whether the assertion held (the matcher's pass, flipped for .not). */
   held: boolean
+  /** The range the positive matcher accepts, tolerance applied (an absent end is open). */
+  bounds?: { min?: RecordAmount; max?: RecordAmount }
+  /** The selected stacks that changed most: what reports show beside the numbers. */
+  top?: RecordStack[]
+  /** Where the assertion was written (file relative to the working directory), when the stack says. */
+  location?: { file: string; line: number }
+  /** For baseline matchers: the stored pages compared against, and what happened to the file. */
+  baseline?: { pages: number | null; status: 'compared' | 'written' | 'updated' }
+}
+
+export interface RecordAmount {
+  pages: number
+  bytes: number
+}
+
+export interface RecordStack {
+  handle: number
+  /** Pages gained (negative: freed). */
+  pages: number
+  /** Trimmed for display, `…` where frames were cut. */
+  frames: string[]
+}
+
+/**
+ * The test a measured section belongs to, set by the framework's fixture: baselines are stored
+ * per test, next to its file, and written when the framework's update flag says so.
+ */
+export interface TestIdentity {
+  /** Absolute path of the test file. */
+  file: string
+  /** Describe blocks, then the test's name. */
+  title: string[]
+  /** `all`: rewrite baselines (`-u`, `--update-snapshots`); `new`: write missing ones; `none`: write nothing (CI). */
+  updateBaselines: 'all' | 'new' | 'none'
+}
+
+/** Misuse is reported before anything is read from the kernel. */
+export function checkInclude(include: unknown): asserts include is Include | undefined {
+  if (include !== undefined && include !== 'resident' && include !== 'swap' && include !== 'all') {
+    throw new UsageError(`include must be 'resident', 'swap' or 'all', got ${JSON.stringify(include)}`)
+  }
 }
 
 export interface DeltaOptions extends StackSelector {
+  /** Which pages count: in memory, in swap, or both (default: as show_handles counts them). */
+  include?: Include
   /** Measure from this mark instead of the start of the test. */
   since?: string
 }
@@ -34,7 +80,12 @@ export class Measurement {
   readonly start: Snapshot
   /** Every budget assertion made on this section, in order. */
   readonly records: BudgetRecord[] = []
+  /** The test this section belongs to, when a framework fixture made it. */
+  test: TestIdentity | undefined
   readonly #marks = new Map<string, Snapshot>()
+  readonly #owners = new Map<string, OwnersSample>()
+  /** Repeated sections by name: the median run stands in for "since the mark, until now". */
+  readonly #repeats = new Map<string, RepeatRun>()
   readonly #end: () => Promise<void>
   #ended = false
 
@@ -51,19 +102,40 @@ export class Measurement {
   }
 
   /** Remembers now as `name`, for `{ since: name }`. */
-  async mark(name: string): Promise<Snapshot> {
+  async mark(name: string, options: { owners?: boolean } = {}): Promise<Snapshot> {
     if (typeof name !== 'string' || name === '') throw new UsageError('mark(name) needs a non-empty name')
     const snapshot = await this.snapshot(name)
     this.#marks.set(name, snapshot)
+    // Owner questions ("which process") need the per-page files as they are now: read them
+    // here only when asked, because they are large (45 MB for a 1 GB guest).
+    if (options.owners) this.#owners.set(name, await this.owners(name))
     return snapshot
+  }
+
+  /** Pages per process and stack now, resident and in swap, from the per-page files (costly). */
+  owners(label = 'now'): Promise<OwnersSample> {
+    this.#assertOpen()
+    return sampleOwners(this.session.target, label, this.session.capabilities.files.swap_page_owner)
+  }
+
+  /** The owners recorded by `mark(since, { owners: true })`. */
+  ownersAt(since: string): OwnersSample {
+    this.baseline(since)
+    const sample = this.#owners.get(since)
+    if (!sample) {
+      throw new UsageError(`mark ${JSON.stringify(since)} did not record owners`, {
+        hint: `process owners need the per-page files read at the mark: await pageOwner.mark(${JSON.stringify(since)}, { owners: true })`,
+      })
+    }
+    return sample
   }
 
   /** The snapshot a delta starts from: a mark, or the start of the test. */
   baseline(since?: string): Snapshot {
     if (since === undefined) return this.start
-    const mark = this.#marks.get(since)
+    const mark = this.#marks.get(since) ?? this.#repeats.get(since)?.before
     if (!mark) {
-      const known = [...this.#marks.keys()]
+      const known = [...this.#marks.keys(), ...this.#repeats.keys()]
       throw new UsageError(`no mark named ${JSON.stringify(since)}`, {
         hint: known.length ? `marks so far: ${known.join(', ')}` : 'call `await pageOwner.mark(name)` before using { since: name }',
       })
@@ -73,10 +145,36 @@ export class Measurement {
 
   /** Pages gained by the selected stacks since the start (or a mark), resolving only stacks that changed. */
   async delta(options: DeltaOptions = {}, label = 'now'): Promise<Delta> {
+    checkInclude(options.include)
     const before = this.baseline(options.since)
     const selector = this.session.selector(options)
-    const after = await this.snapshot(label)
-    return computeDelta(before, after, this.session.stacks, selector, this.session.pageSize)
+    const repeated = options.since === undefined ? undefined : this.#repeats.get(options.since)
+    const after = repeated?.after ?? (await this.snapshot(label))
+    const counted = (snapshot: Snapshot) => ({ ...snapshot, counts: countsFor(snapshot, options.include) })
+    return computeDelta(counted(before), counted(after), this.session.stacks, selector, this.session.pageSize)
+  }
+
+  /**
+   * Runs `workload` `warmup` times unmeasured, then `times` times measured, and keeps the median
+   * run per stack under `name`: `{ since: name }` then judges that run instead of "until now".
+   * For workloads whose pages vary from run to run.
+   */
+  async repeat(name: string, workload: (run: number) => Promise<unknown>, options: RepeatOptions): Promise<Delta> {
+    const { times, warmup = 0 } = options
+    if (typeof name !== 'string' || name === '') throw new UsageError('repeat(name, ...) needs a non-empty name')
+    if (this.#marks.has(name) || this.#repeats.has(name)) throw new UsageError(`repeat: the name ${JSON.stringify(name)} is already a mark or a repeat`)
+    for (const [option, value, least] of [['times', times, 1], ['warmup', warmup, 0]] as const) {
+      if (!Number.isInteger(value) || value < least) throw new UsageError(`repeat: ${option} must be a whole number >= ${least}, got ${String(value)}`)
+    }
+    for (let run = 0; run < warmup; run++) await workload(run)
+    const runs: RepeatRun[] = []
+    for (let run = 0; run < times; run++) {
+      const before = await this.snapshot(`${name} #${run + 1}`)
+      await workload(warmup + run)
+      runs.push({ before, after: await this.snapshot(`${name} #${run + 1} end`) })
+    }
+    this.#repeats.set(name, medianRun(name, runs))
+    return this.delta({ since: name })
   }
 
   /** Runs a command where the kernel is (the workload under test). A non-zero exit throws unless `reject: false`. */

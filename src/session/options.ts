@@ -28,6 +28,11 @@ export interface SessionOptions {
   threshold?: 'error' | 'reset'
   /** Default tolerance for every budget matcher (a matcher's own option wins). */
   tolerance?: Tolerance
+  /** Defaults for toStayWithinBaseline (a matcher's own options win). */
+  baseline?: {
+    /** Growth allowed over a stored baseline: `'5%'` of it, or an amount. Default: `tolerance`, else 0. */
+    tolerance?: Tolerance
+  }
   /** Where the stacks cache and cross-process locks live. */
   cacheDir?: string
   /** Serialize measured sections across processes (default true). */

@@ -4,7 +4,7 @@ import { defaultCacheDir } from '../io/cache-dir.js'
 import { acquireLock } from '../io/lock.js'
 import { compileSelector, selectorKey, type CompiledSelector, type StackSelector } from '../select/selector.js'
 import { sumPages } from '../snapshot/diff.js'
-import { readCounts } from '../snapshot/sample.js'
+import { readCounts, readSwapCounts } from '../snapshot/sample.js'
 import { where } from '../target/read.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { StacksCache } from '../snapshot/stacks.js'
@@ -56,8 +56,10 @@ export class Session {
   async sample(label: string): Promise<Snapshot> {
     const takenAt = Date.now()
     const counts = await readCounts(this.target, this.capabilities.path, this.stacks)
+    // With the swap RFC, every sample also says how many of each stack's pages are in swap.
+    const swap = this.capabilities.files.swap_page_owner ? await readSwapCounts(this.target, this.stacks) : undefined
     this.#samples++
-    return { label, takenAt, bootId: this.capabilities.bootId, path: this.capabilities.path, counts, total: sumPages(counts) }
+    return { label, takenAt, bootId: this.capabilities.bootId, path: this.capabilities.path, counts, ...(swap && { swap }), total: sumPages(counts) }
   }
 
   get samples(): number {

@@ -1,4 +1,4 @@
-import { parseFrame, parseShowHandles, readPageOwner, readShowStacksText } from '../format/index.js'
+import { parseFrame, parseShowHandles, readPageOwner, readShowStacksText, readSwapPageOwner } from '../format/index.js'
 import { where } from '../target/read.js'
 import type { Frame, HandleCounts } from '../format/types.js'
 import type { SamplePath } from '../target/probe.js'
@@ -40,4 +40,24 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
 /** Frames from a stack's text (one frame per line), for keys learned on a fallback path. */
 export function framesOfText(text: string): Frame[] {
   return text.split('\n').flatMap((line) => parseFrame(line) ?? [])
+}
+
+/**
+ * Pages in swap per stack handle, from the swap RFC's swap_page_owner (one record per page in
+ * swap, with the frames of its first allocation). Records are keyed by frames text, then mapped
+ * to handles through the stacks cache; a stack the kernel no longer lists keeps its text hash.
+ */
+export async function readSwapCounts(target: Target, stacks: StacksCache): Promise<HandleCounts> {
+  const byText = new Map<string, number>()
+  await readSwapPageOwner(target.read('swap_page_owner'), where(target, 'swap_page_owner'), (record) => {
+    const text = record.frames.map((f) => f.raw).join('\n')
+    byText.set(text, (byText.get(text) ?? 0) + 1)
+  })
+  const keys = await stacks.keysOfStacks(byText.keys())
+  const counts: HandleCounts = new Map()
+  for (const [text, pages] of byText) {
+    const key = keys.get(text) ?? hashText(text)
+    counts.set(key, (counts.get(key) ?? 0) + pages)
+  }
+  return counts
 }

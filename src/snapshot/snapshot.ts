@@ -11,6 +11,8 @@ export interface Snapshot {
   readonly path: SamplePath
   /** Stack key (kernel handle, or text hash on fallback paths) -> pages. */
   readonly counts: HandleCounts
+  /** Pages in swap per stack, where the kernel tracks them (swap RFC); included in `counts`. */
+  readonly swap?: HandleCounts
   /** Pages held by all listed stacks. */
   readonly total: number
 }

@@ -36,12 +36,19 @@ export class StacksCache {
   readonly #frames = new Map<number, Frame[]>()
   /** Fallback-path stacks kept as text until someone needs their frames. */
   readonly #texts = new Map<number, string>()
+  /** Frames text -> key, rebuilt when stacks were added since. */
+  #index: Map<string, number> | undefined
   #dirty = false
 
   constructor(target: Target, bootId: string, file?: string) {
     this.#target = target
     this.bootId = bootId
     this.#file = file
+  }
+
+  /** Whether the frames of `key` are known without asking the kernel. */
+  has(key: number): boolean {
+    return this.#known(key)
   }
 
   learnText(key: number, text: string): void {
@@ -67,6 +74,29 @@ export class StacksCache {
     }
     if (this.#dirty && this.#file) await this.#save()
     return new Map(wanted.map((key) => [key, this.#get(key)]))
+  }
+
+  /**
+   * The handles of stacks given by their frames (lines without the leading space, joined by
+   * newlines), for files that print frames but no handle (swap_page_owner). A text nobody
+   * knows triggers one fresh read of show_stacks_handles; still unknown, it maps to undefined.
+   */
+  async keysOfStacks(texts: Iterable<string>): Promise<Map<string, number | undefined>> {
+    const wanted = [...new Set(texts)]
+    let index = this.#textIndex()
+    if (wanted.some((text) => !index.has(text)) && (await this.#target.exists('show_stacks_handles'))) {
+      await this.#readKernel()
+      if (this.#dirty && this.#file) await this.#save()
+      index = this.#textIndex()
+    }
+    return new Map(wanted.map((text) => [text, index.get(text)]))
+  }
+
+  #textIndex(): Map<string, number> {
+    if (this.#index?.size !== this.#frames.size) {
+      this.#index = new Map([...this.#frames].map(([key, frames]) => [frames.map((f) => f.raw).join('\n'), key]))
+    }
+    return this.#index
   }
 
   #known(key: number): boolean {

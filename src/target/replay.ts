@@ -2,6 +2,8 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { FileMissingError } from '../errors.js'
 import { openFile } from '../format/file.js'
+import { formatShowHandles, readSeriesFileSync, SERIES_FILE } from '../watch/record-format.js'
+import type { Series } from '../watch/series.js'
 import type { KernelFile, Target } from './types.js'
 
 export type ReplayTargetOptions =
@@ -29,6 +31,8 @@ export class ReplayTarget implements Target {
   readonly #dir: string
   readonly #files: string[]
   readonly #named: Partial<Record<KernelFile, string>> | undefined
+  /** A `page-budget record` directory's series: every sample is a step (`0`, `1`, ...) serving show_handles. */
+  readonly #series: Series | undefined
   #step: string | undefined
 
   constructor(options: ReplayTargetOptions) {
@@ -36,6 +40,7 @@ export class ReplayTarget implements Target {
       this.#dir = '.'
       this.#files = []
       this.#named = options.files
+      this.#series = undefined
       this.description = `replay ${Object.values(options.files).join(', ')}`
       return
     }
@@ -45,27 +50,33 @@ export class ReplayTarget implements Target {
     } catch (cause) {
       throw new FileMissingError(options.dir, { hint: 'a replay target needs a directory of recorded debugfs files', cause })
     }
+    this.#series = this.#files.includes(SERIES_FILE) ? readSeriesFileSync(join(options.dir, SERIES_FILE)).series : undefined
     this.#step = options.step
     this.description = `replay ${options.dir}`
   }
 
   /** Serve the files recorded for this step from now on. */
   step(name: string | undefined): this {
-    if (name !== undefined && !this.#files.some((f) => f.startsWith(`${name}.`))) {
+    if (name !== undefined && !this.#isSample(name) && !this.#files.some((f) => f.startsWith(`${name}.`))) {
       throw new FileMissingError(join(this.#dir, `${name}.*`), { hint: `recorded steps here: ${this.steps().join(', ') || 'none'}` })
     }
     this.#step = name
     return this
   }
 
-  /** The steps this recording holds: prefixes of recorded sample files (`after` of `after.show_handles`). */
+  /** The steps this recording holds: its series' samples in order, then prefixes of recorded sample files (`after` of `after.show_handles`). */
   steps(): string[] {
     const steps = new Set<string>()
     for (const f of this.#files) {
       const match = /^(.+?)\.(show_handles|show_stacks|page_owner)(\.gz)?$/.exec(f)
       if (match) steps.add(match[1]!)
     }
-    return [...steps].sort()
+    const samples = Array.from({ length: this.#series?.length ?? 0 }, (_, i) => String(i))
+    return [...samples, ...[...steps].sort()]
+  }
+
+  #isSample(step: string | undefined): step is string {
+    return step !== undefined && this.#series !== undefined && /^\d+$/.test(step) && Number(step) < this.#series.length
   }
 
   /** The recorded file that stands for `file` at the current step, if any. */
@@ -91,6 +102,7 @@ export class ReplayTarget implements Target {
   }
 
   read(file: KernelFile): AsyncIterable<Uint8Array> {
+    if (file === 'show_handles' && this.#isSample(this.#step)) return bytesOf(formatShowHandles(this.#series!.countsAt(Number(this.#step))))
     const path = this.#resolve(file)
     if (!path) {
       const wanted = join(this.#dir, this.#step ? `${this.#step}.${file}` : file)
@@ -100,10 +112,15 @@ export class ReplayTarget implements Target {
   }
 
   async exists(file: KernelFile): Promise<boolean> {
+    if (file === 'show_handles' && this.#isSample(this.#step)) return true
     return this.#resolve(file) !== undefined
   }
 
   async close(): Promise<void> {}
+}
+
+async function* bytesOf(text: string): AsyncIterable<Uint8Array> {
+  yield Buffer.from(text)
 }
 
 async function* failing(error: Error): AsyncIterable<Uint8Array> {

@@ -2,16 +2,14 @@ import { UsageError } from '../errors.js'
 import type { DeltaOptions } from '../session/measurement.js'
 import { formatAmount, parseBudget, toleranceAllowance, type Amount, type Budget, type Tolerance } from './budget.js'
 import { formatMessage } from './message.js'
-import { asMeasurement, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
+import { asMeasurement, show, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
+import { budgetRecord, callSite } from './record.js'
 
 export interface BudgetOptions extends DeltaOptions {
   /** Slack added to the budget (`'1 MiB'`, `'5%'`, `{ pages: 10 }`); default from the session options. */
   tolerance?: Tolerance
 }
 
-function show(budget: Budget): string {
-  return typeof budget === 'string' ? `'${budget}'` : JSON.stringify(budget)
-}
 
 /** The pages a matcher accepts: `min <= delta <= max`, tolerance already applied. */
 interface Bounds {
@@ -42,6 +40,7 @@ async function judge(
   options: BudgetOptions | undefined,
   boundsOf: (scale: Scale) => Bounds,
 ): Promise<MatcherResult> {
+  const site = callSite()
   const measurement = asMeasurement(received, call.slice(0, call.indexOf('(')))
   const session = measurement.session
   const pageSize = session.pageSize
@@ -59,13 +58,7 @@ async function judge(
   const pass = over <= 0 && under <= 0
   const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
   const isNot = state.isNot ?? false
-  measurement.records.push({
-    call: `${isNot ? '.not.' : ''}${call}`,
-    stacks: delta.selector,
-    expected: bounds.expected,
-    measured: { pages: delta.pages, bytes: delta.bytes },
-    held: pass !== isNot,
-  })
+  measurement.records.push(budgetRecord({ call, isNot, expected: bounds.expected, delta, selector, pass, bounds, site }))
   return {
     pass,
     actual: words(delta.pages),

@@ -1,6 +1,8 @@
+import type { Frame } from '../format/types.js'
 import { trimFrames } from '../select/trim.js'
 import type { CompiledSelector } from '../select/selector.js'
 import type { Delta } from '../snapshot/delta.js'
+import type { Snapshot } from '../snapshot/snapshot.js'
 import { SAMPLE_PATH_NOTES } from '../target/probe.js'
 import { formatAmount } from './budget.js'
 
@@ -17,6 +19,8 @@ export interface MessageParts {
   selector: CompiledSelector
   /** A sentence after Received, e.g. `14336 pages (56 MiB) over the budget`. */
   verdict?: string
+  /** Lines after Received that only some matchers have (a baseline's before/after and the stacks that grew). */
+  details?: string[]
 }
 
 /**
@@ -33,6 +37,7 @@ export function formatMessage(parts: MessageParts): string {
     `Expected: ${parts.isNot ? 'not ' : ''}${parts.expected}`,
     `Received: ${formatAmount(delta.pages, delta.pageSize)}${parts.verdict ? `, ${parts.verdict}` : ''}`,
     '',
+    ...(parts.details?.length ? [...parts.details, ''] : []),
     ...formatTopStacks(delta, selector),
     formatComparison(delta),
   ]
@@ -42,11 +47,22 @@ export function formatMessage(parts: MessageParts): string {
 function formatTopStacks(delta: Delta, selector: CompiledSelector): string[] {
   if (delta.rows.length === 0) return ['No selected stack changed.', '']
   const shown = delta.rows.slice(0, TOP)
-  const lines = [`Top stacks (${shown.length} of ${delta.rows.length} selected that changed):`]
-  for (const row of shown) {
-    const sign = row.delta > 0 ? '+' : ''
-    lines.push(`  handle ${row.key}: ${sign}${formatAmount(row.delta, delta.pageSize)} (${row.before} -> ${row.after})`)
-    const frames = row.frames.length ? trimFrames(row.frames, selector.names) : ['(stack no longer listed by the kernel)']
+  return formatStackList(
+    `Top stacks (${shown.length} of ${delta.rows.length} selected that changed):`,
+    shown.map((row) => ({
+      headline: `handle ${row.key}: ${row.delta > 0 ? '+' : ''}${formatAmount(row.delta, delta.pageSize)} (${row.before} -> ${row.after})`,
+      frames: row.frames,
+    })),
+    selector.names,
+  )
+}
+
+/** A titled list of stacks, each a headline and its frames trimmed to what matters; ends with a blank line. */
+export function formatStackList(title: string, rows: readonly { headline: string; frames: readonly Frame[] }[], keep?: (frame: Frame) => boolean): string[] {
+  const lines = [title]
+  for (const row of rows) {
+    lines.push(`  ${row.headline}`)
+    const frames = row.frames.length ? trimFrames(row.frames, keep) : ['(stack no longer listed by the kernel)']
     for (const frame of frames) lines.push(`      ${frame}`)
   }
   lines.push('')
@@ -55,10 +71,15 @@ function formatTopStacks(delta: Delta, selector: CompiledSelector): string[] {
 
 function formatComparison(delta: Delta): string {
   const { before, after } = delta
-  const seconds = ((after.takenAt - before.takenAt) / 1000).toFixed(1)
   const sign = delta.totalPages > 0 ? '+' : ''
   return [
-    `Compared: '${before.label}' -> '${after.label}' (${seconds} s apart, boot ${before.bootId.slice(0, 8)})`,
+    formatCompared(before, after),
     `          all stacks ${sign}${formatAmount(delta.totalPages, delta.pageSize)}; read through ${SAMPLE_PATH_NOTES[after.path]}`,
   ].join('\n')
+}
+
+/** `Compared: 'start' -> 'expect' (1.2 s apart, boot cf9880ef)`: which two instants a verdict is about. */
+export function formatCompared(before: Pick<Snapshot, 'label' | 'takenAt' | 'bootId'>, after: Pick<Snapshot, 'label' | 'takenAt'>): string {
+  const seconds = ((after.takenAt - before.takenAt) / 1000).toFixed(1)
+  return `Compared: '${before.label}' -> '${after.label}' (${seconds} s apart, boot ${before.bootId.slice(0, 8)})`
 }

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { UsageError } from '../errors.js'
 import { MEASUREMENT, Measurement } from '../session/measurement.js'
 import type { PageBudgetMatchers } from './matchers.js'
@@ -39,3 +40,8 @@ function describe(value: unknown): string {
   return value.constructor?.name ?? 'an object'
 }
 
+
+/** An argument as the test wrote it, for the call line of a message: `'200 MiB'`, `{ comm: 'dd' }`. */
+export function show(value: unknown): string {
+  return inspect(value, { breakLength: Infinity, depth: 4 })
+}

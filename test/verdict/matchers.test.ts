@@ -49,7 +49,7 @@ describe('toAllocateAtMost', () => {
             ksys_write
             …
 
-      Compared: 'start' -> 'expect' (0.0 s apart, boot cf9880ef)
+      Compared: 'start' -> 'expect' (… s apart, boot cf9880ef)
                 all stacks +65694 pages (256.62 MiB); read through show_handles (kernel stack handles; stacks resolved lazily)"
     `)
   })
@@ -78,7 +78,7 @@ describe('toAllocateAtMost', () => {
             ksys_write
             …
 
-      Compared: 'start' -> 'expect' (0.0 s apart, boot cf9880ef)
+      Compared: 'start' -> 'expect' (… s apart, boot cf9880ef)
                 all stacks +65694 pages (256.62 MiB); read through show_handles (kernel stack handles; stacks resolved lazily)"
     `)
   })
@@ -120,7 +120,7 @@ describe('toAllocateAtLeast', () => {
             ksys_write
             …
 
-      Compared: 'start' -> 'expect' (0.0 s apart, boot cf9880ef)
+      Compared: 'start' -> 'expect' (… s apart, boot cf9880ef)
                 all stacks +65694 pages (256.62 MiB); read through show_handles (kernel stack handles; stacks resolved lazily)"
     `)
     expect(await failure(expect(pageOwner).not.toAllocateAtLeast('255 MiB', shmemWrite))).toContain('Expected: not at least 65280 pages (255 MiB)')
@@ -164,7 +164,7 @@ describe('toFreeAll', () => {
             ksys_write
             …
 
-      Compared: 'start' -> 'expect' (0.0 s apart, boot cf9880ef)
+      Compared: 'start' -> 'expect' (… s apart, boot cf9880ef)
                 all stacks +65694 pages (256.62 MiB); read through show_handles (kernel stack handles; stacks resolved lazily)"
     `)
     replay.step('freed')

@@ -1,0 +1,93 @@
+import { UsageError } from '../errors.js'
+import { reportPath } from '../report/paths.js'
+import type { DeltaOptions, Measurement } from '../session/measurement.js'
+import { baselinePath, readBaselines, storeBaseline } from './baseline-file.js'
+import { baselineEntry, growthLines } from './baseline-growth.js'
+import { formatAmount, toleranceAllowance, type Tolerance } from './budget.js'
+import { formatMessage } from './message.js'
+import { asMeasurement, type Implementations, type MatcherResult } from './receiver.js'
+import { budgetRecord, callSite } from './record.js'
+
+export interface BaselineOptions extends DeltaOptions {
+  /** Growth allowed over the stored value (`'5%'` of it, or an amount); default from the config's `baseline.tolerance`, then `tolerance`. */
+  tolerance?: Tolerance
+  /** The entry's key in the baseline file; default: the selector (and `since`). Name entries that share a selector. */
+  name?: string
+}
+
+const UPDATE_HINT = 'record it with the update flag (vitest -u, playwright test --update-snapshots) and commit the __page_budget__ file'
+
+function testOf(measurement: Measurement) {
+  const test = measurement.test
+  if (!test) {
+    throw new UsageError('toStayWithinBaseline needs to know which test is running, to find its baseline', {
+      hint: 'use the pageOwner fixture of page-budget/vitest or page-budget/playwright',
+    })
+  }
+  return test
+}
+
+export const baselineMatchers: Implementations<'toStayWithinBaseline'> = {
+  /**
+   * The selected stacks gained no more than the stored baseline (plus tolerance). A missing
+   * entry is recorded (unless the framework writes nothing, as in CI), and every entry is
+   * re-recorded with the update flag; `.not` only ever compares.
+   */
+  async toStayWithinBaseline(received, options): Promise<MatcherResult> {
+    const site = callSite()
+    const measurement = asMeasurement(received, 'toStayWithinBaseline')
+    const test = testOf(measurement)
+    const session = measurement.session
+    const isNot = this.isNot ?? false
+    const tolerance = options?.tolerance ?? session.options.baseline?.tolerance ?? session.options.tolerance
+    toleranceAllowance(tolerance, { pages: 0, bytes: 0 }, session.pageSize)
+    const selector = session.selector(options)
+    const key = options?.name ?? `${selector.description}${options?.since ? ` since ${options.since}` : ''}`
+    const call = `toStayWithinBaseline(${options?.name ? `'${options.name}'` : ''})`
+    const path = baselinePath(test.file)
+    const testName = test.title.join(' > ')
+    const stored = (await readBaselines(path)).tests[testName]?.[key]
+    const shown = reportPath(path)
+    if (!stored && (isNot || test.updateBaselines === 'none')) {
+      throw new UsageError(`no baseline '${key}' for '${testName}' in ${shown}`, { hint: UPDATE_HINT })
+    }
+    const delta = await measurement.delta(options, 'expect')
+    const words = (pages: number) => formatAmount(pages, delta.pageSize)
+
+    if (!stored || (test.updateBaselines === 'all' && !isNot)) {
+      await storeBaseline(path, testName, key, baselineEntry(delta, session.capabilities.kernel))
+      const expected = `the baseline, ${stored ? 'updated' : 'recorded'} now`
+      measurement.records.push({
+        ...budgetRecord({ call, isNot, expected, delta, selector, pass: true, bounds: {}, site }),
+        baseline: { pages: stored?.pages ?? null, status: stored ? 'updated' : 'written' },
+      })
+      return { pass: true, actual: words(delta.pages), expected, message: () => formatMessage({ call, isNot, expected, delta, selector }) }
+    }
+
+    const slack = toleranceAllowance(tolerance, { pages: stored.pages, bytes: stored.pages * delta.pageSize }, delta.pageSize).pages
+    const max = stored.pages + slack
+    const pass = delta.pages <= max
+    const expected = `at most ${words(stored.pages)} (the baseline)${slack ? ` with ${words(slack)} tolerance` : ''}`
+    const change = stored.pages ? ` (${delta.pages >= stored.pages ? '+' : ''}${(((delta.pages - stored.pages) / Math.abs(stored.pages)) * 100).toFixed(1)}%)` : ''
+    const details = [`Baseline: ${words(stored.pages)} recorded on ${stored.kernel} (${shown})`, `Now:      ${words(delta.pages)}${change}`]
+    measurement.records.push({
+      ...budgetRecord({ call, isNot, expected, delta, selector, pass, bounds: { max }, site }),
+      baseline: { pages: stored.pages, status: 'compared' },
+    })
+    return {
+      pass,
+      actual: words(delta.pages),
+      expected,
+      message: () =>
+        formatMessage({
+          call,
+          isNot,
+          expected,
+          delta,
+          selector,
+          ...(!pass && { verdict: `${words(delta.pages - max)} over` }),
+          details: pass ? details : [...details, '', ...growthLines(delta, stored, selector)],
+        }),
+    }
+  },
+}

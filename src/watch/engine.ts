@@ -1,0 +1,124 @@
+import { UsageError } from '../errors.js'
+import type { Frame } from '../format/types.js'
+import { compileSelector, type CompiledSelector, type StackSelector } from '../select/selector.js'
+import type { Session } from '../session/session.js'
+import type { ExecResult } from '../target/types.js'
+import { AlertWatch, type AlertCrossing, type AlertSpec } from './alerts.js'
+import type { StopReason } from './record-format.js'
+import { Series } from './series.js'
+import type { Ticker } from './ticker.js'
+
+export interface WatchOptions {
+  /** Which stacks the view, the chart and the tables show (absent: all). */
+  selector?: StackSelector
+  alerts?: readonly AlertSpec[]
+  stopOnAlert?: boolean
+  /** A workload run on the target while sampling; sampling ends one sample after it does. */
+  exec?: string
+  /** Ctrl-C: stop sampling, keep everything collected. */
+  signal?: AbortSignal
+  /** Called after every sample (the live view). */
+  onSample?: (watch: Watch, sample: number, at: number) => void | Promise<void>
+  onAlert?: (crossing: AlertCrossing) => void
+}
+
+export interface WatchOutcome {
+  stopped: StopReason
+  crossings: AlertCrossing[]
+  /** How the --exec workload ended, when it did. */
+  exec?: ExecResult
+  execError?: unknown
+}
+
+/**
+ * The sampling loop: show_handles only (through the session's cheapest path), each sample folded
+ * into a compact Series. Stacks are resolved only when something needs their frames: a selector
+ * or an alert (each stack once, when it first changes), the rows a view shows, the output's rows.
+ */
+export class Watch {
+  readonly series = new Series()
+  readonly session: Session
+  readonly selector: CompiledSelector
+  /** Frames of every stack resolved so far (the stacks cache's answers, kept for the output). */
+  readonly frames = new Map<number, Frame[] | undefined>()
+  readonly #options: WatchOptions
+  readonly #alerts: AlertWatch
+  /** A selector narrows the output to some stacks. */
+  readonly #filtered: boolean
+  /** Stacks must be resolved as they change: a selector or an alert looks at their frames. */
+  readonly #classifies: boolean
+
+  constructor(session: Session, options: WatchOptions = {}) {
+    this.session = session
+    this.#options = options
+    this.selector = compileSelector(options.selector)
+    this.#alerts = new AlertWatch(options.alerts ?? [], session.pageSize)
+    this.#filtered = (options.selector?.frames?.length ?? 0) > 0 || options.selector?.module !== undefined
+    this.#classifies = this.#filtered || (options.alerts?.length ?? 0) > 0
+    if (options.exec !== undefined && !session.target.exec) {
+      throw new UsageError(`${session.target.description} cannot run --exec`, { hint: 'use a local, command (--ssh, --sudo) or qemu target to run a workload' })
+    }
+  }
+
+  /** Whether a stack is one the output shows (its frames were resolved when it changed, if a selector is set). */
+  selected(key: number): boolean {
+    return !this.#filtered || this.selector.matches(key, this.frames.get(key) ?? [])
+  }
+
+  /** Frames for these stacks, asking the stacks cache only about ones not resolved yet. */
+  async resolve(keys: Iterable<number>): Promise<Map<number, Frame[] | undefined>> {
+    const missing = [...keys].filter((key) => !this.frames.has(key))
+    if (missing.length > 0) for (const [key, frames] of await this.session.stacks.resolve(missing)) this.frames.set(key, frames)
+    return this.frames
+  }
+
+  async run(ticker: Ticker): Promise<WatchOutcome> {
+    const user = this.#options.signal
+    // Woken by Ctrl-C or by the workload ending: either way the wait for the next tick is cut short.
+    const wake = new AbortController()
+    const onAbort = () => wake.abort()
+    user?.addEventListener('abort', onAbort, { once: true })
+    if (user?.aborted) wake.abort()
+    let workload: { result?: ExecResult; error?: unknown } | undefined
+    let stopped: StopReason
+    try {
+      for (let index = 0; ; index++) {
+        const tick = await ticker.next(index, wake.signal)
+        // After the workload ends, one more sample shows what it left behind.
+        const last = workload !== undefined && !user?.aborted
+        if (tick.stop && !last) {
+          stopped = tick.stop
+          break
+        }
+        await this.#sample(index, tick.at)
+        if (last) {
+          stopped = 'exec-done'
+          break
+        }
+        if (this.#options.stopOnAlert && this.#alerts.crossings.some((c) => c.kind === 'crossed')) {
+          stopped = 'alert'
+          break
+        }
+        if (index === 0 && this.#options.exec !== undefined) {
+          void this.session.target.exec!(this.#options.exec)
+            .then((result) => (workload = { result }), (error: unknown) => (workload = { error }))
+            .finally(() => wake.abort())
+        }
+      }
+    } finally {
+      user?.removeEventListener('abort', onAbort)
+    }
+    // A workload still running after Ctrl-C keeps running on the target; it is not waited for.
+    return { stopped, crossings: this.#alerts.crossings, ...(workload?.result && { exec: workload.result }), ...(workload?.error !== undefined && { execError: workload.error }) }
+  }
+
+  async #sample(index: number, at: number): Promise<void> {
+    const snapshot = await this.session.sample(String(index))
+    const changed = this.series.push(at, snapshot.counts)
+    if (this.#classifies) {
+      const frames = await this.resolve(changed.map((row) => row.key))
+      for (const crossing of this.#alerts.update(index, at, changed, frames)) this.#options.onAlert?.(crossing)
+    }
+    await this.#options.onSample?.(this, index, at)
+  }
+}

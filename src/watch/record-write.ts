@@ -1,0 +1,49 @@
+import { join } from 'node:path'
+import { writeFileAtomic } from '../io/atomic.js'
+import { renderChart } from '../report/chart.js'
+import { trimFrames } from '../select/trim.js'
+import { formatElapsed } from './duration.js'
+import { reportCsv, reportJson } from './export.js'
+import { formatSeriesFile, formatShowHandles, formatShowStacksHandles, SERIES_FILE } from './record-format.js'
+import type { Series } from './series.js'
+import type { WatchReport } from './summary.js'
+
+/** The chart of a report: its top stacks' pages over time, alerts as markers. */
+export function chartOf(report: WatchReport): string {
+  const { meta } = report
+  return renderChart({
+    title: `page-budget: pages per allocation stack, ${meta.target}`,
+    subtitle: `Linux ${meta.kernel}, boot ${meta.bootId.slice(0, 8)}, ${report.times.length} samples every ${formatElapsed(meta.intervalMs)} from ${meta.startedAt}; ${report.selector}; top ${report.lines.length} stacks by peak`,
+    times: report.times,
+    pageSize: meta.pageSize,
+    lines: report.lines.map((line) => ({ id: line.key, label: line.label, detail: line.frames ? trimFrames(line.frames, undefined, 12).join('\n') : '(stack not resolved)', values: line.values })),
+    marks: report.crossings.map((c) => ({ at: c.at, text: `${c.alert}: ${c.kind} at ${formatElapsed(c.at)} (${c.pages} pages)` })),
+  })
+}
+
+/**
+ * Writes a replayable recording: the series and everything the replay target, `top` and `diff`
+ * need to read it as a capture (boot id, kernel version, page size, the stacks the output names,
+ * the first and last samples as show_handles), plus the report as JSON, CSV and a chart.
+ * Each file is written atomically, so a recording is never half a file.
+ */
+export async function writeRecording(dir: string, series: Series, report: WatchReport, version: string | undefined): Promise<string[]> {
+  const { meta } = report
+  const files: Record<string, string> = {
+    [SERIES_FILE]: formatSeriesFile(meta, series),
+    'summary.json': `${reportJson(report)}\n`,
+    'series.csv': reportCsv(report),
+    'chart.html': chartOf(report),
+    show_stacks_handles: formatShowStacksHandles(report.stacks),
+    'start.show_handles': formatShowHandles(series.countsAt(0)),
+    'end.show_handles': formatShowHandles(series.current),
+    boot_id: `${meta.bootId}\n`,
+    version: version ?? `Linux version ${meta.kernel}\n`,
+    // Samples are only taken with count_threshold at 0 (the session refuses otherwise).
+    count_threshold: '0\n',
+    // Where the probe reads the page size from on a live kernel.
+    smaps: `KernelPageSize:        ${meta.pageSize / 1024} kB\n`,
+  }
+  await Promise.all(Object.entries(files).map(([name, text]) => writeFileAtomic(join(dir, name), text)))
+  return Object.keys(files)
+}

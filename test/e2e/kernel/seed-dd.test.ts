@@ -1,0 +1,47 @@
+import { describe, expect } from 'vitest'
+import { test } from '../../../src/vitest/index.js'
+import { plain, stackEntry } from '../../helpers.js'
+
+// The seed's example on the real test kernel: 256 MiB written to tmpfs, then removed.
+const shmem = { frames: ['shmem_*'] }
+
+describe.sequential('the seed example in the real kernel', () => {
+  test('dd of 256 MiB to tmpfs is within 255..258 MiB of shmem pages, and is freed by rm', async ({ pageOwner }) => {
+    await pageOwner.exec('dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none')
+    await expect(pageOwner).toAllocateAtLeast('255 MiB', shmem)
+    await expect(pageOwner).toAllocateAtMost('258 MiB', shmem)
+
+    const failure = await expect(pageOwner).toAllocateAtMost('200 MiB', shmem).then(() => undefined, (e: Error) => plain(e.message))
+    expect(failure).toMatch(/Expected: at most 51200 pages \(200 MiB\)/)
+    expect(failure).toMatch(/Received: 6[56]\d{3} pages \(25\d(\.\d+)? MiB\), \d+ pages \([\d.]+ MiB\) over/)
+    // Names the shmem write path: the stack that gained the pages, down to the write syscall.
+    const stack = stackEntry(failure!, /^  handle \d+: \+6[56]\d{3} pages/)
+    expect(stack).toContain('shmem_get_folio_gfp.constprop.0')
+    expect(stack).toContain('shmem_file_write_iter')
+    expect(stack).toContain('vfs_write')
+
+    await pageOwner.exec('rm /tmpfs/file')
+    await expect(pageOwner).toFreeAll(shmem)
+    await expect(pageOwner).not.toAllocateAtLeast('1 MiB', shmem)
+  })
+
+  test('a second test resolves no stack it already knows', async ({ pageOwner, pageBudget }) => {
+    const stacks = pageBudget.stacks
+    // The write path of the test before is known to this worker's cache.
+    await pageOwner.exec('dd if=/dev/zero of=/tmpfs/again bs=1M count=16 status=none')
+    const { kernelReads, hits } = stacks.stats
+    const probe = await pageOwner.snapshot('probe')
+    const changed = [...probe.counts].filter(([key, pages]) => pages !== (pageOwner.start.counts.get(key) ?? 0)).map(([key]) => key)
+    const unknown = changed.filter((key) => !stacks.has(key))
+
+    const delta = await pageOwner.delta(shmem)
+    expect(delta.pages).toBeGreaterThanOrEqual(4096)
+    const ddStack = delta.rows[0]!
+    expect(ddStack.frames.some((f) => f.fn === 'vfs_write')).toBe(true)
+    // show_stacks_handles is read again only when a stack nobody has seen appeared.
+    expect(stacks.stats.kernelReads - kernelReads).toBe(unknown.length > 0 ? 1 : 0)
+    expect(stacks.stats.hits - hits).toBeGreaterThanOrEqual(changed.length - unknown.length)
+    expect(unknown).not.toContain(ddStack.key)
+    await pageOwner.exec('rm /tmpfs/again')
+  })
+})

@@ -1,0 +1,3 @@
+import { ownPagesTest } from './own-pages.js'
+
+ownPagesTest('worker-a', 96)
