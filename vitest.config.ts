@@ -2,9 +2,10 @@ import { defineConfig } from 'vitest/config'
 import { pageBudget } from './src/vitest/plugin.js'
 
 /**
- * Three projects: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
- * real test kernel: one VM for the run, shared by all workers), and `vm` (the QEMU target
- * itself: boots its own VMs to kill, time out and misconfigure them).
+ * Four projects: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
+ * real test kernel: one VM for the run, shared by all workers), `swap` (a small VM with zram
+ * swap, for the seed's swap scenario), and `vm` (the QEMU target itself: boots its own VMs
+ * to kill, time out and misconfigure them).
  */
 export default defineConfig({
   test: {
@@ -22,6 +23,16 @@ export default defineConfig({
           name: 'kernel',
           include: ['test/e2e/kernel/**/*.test.ts'],
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        // 640 MiB of RAM: 256 MiB in /tmpfs plus 384 MiB in /tmpfs-noswap must push /tmpfs to swap.
+        plugins: [pageBudget({ target: { kind: 'qemu', memory: 640, swap: '512M' } })],
+        test: {
+          name: 'swap',
+          include: ['test/e2e/swap/**/*.test.ts'],
+          testTimeout: 300_000,
           hookTimeout: 300_000,
         },
       },

@@ -17,8 +17,11 @@ export function trimFrames(frames: readonly Frame[], keep: (frame: Frame) => boo
   let last = frames.length
   while (last > first + 1 && ENTRY.test(frames[last - 1]!.fn)) last--
   const middle = frames.slice(first, last)
-  // Long stacks keep their first frames (closest to the allocation), the named ones and the last.
-  const shown = middle.length <= max ? middle : middle.filter((f, i) => i < max - 2 || i === middle.length - 1 || keep(f))
+  // Long stacks keep their first frames (closest to the allocation), the named ones, and the
+  // last two (the subsystem entry, such as vfs_write < ksys_write).
+  const kept = (i: number) => i < Math.max(1, max - 3) || i >= middle.length - 2 || keep(middle[i]!)
+  // An ellipsis in place of a single frame saves nothing: show the frame.
+  const shown = middle.length <= max ? middle : middle.filter((_, i) => kept(i) || (kept(i - 1) && kept(i + 1)))
   const lines: string[] = []
   let previous = -1
   for (const frame of shown) {

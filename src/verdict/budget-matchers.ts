@@ -5,6 +5,18 @@ import { formatMessage } from './message.js'
 import { asMeasurement, show, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
 import { budgetRecord, callSite } from './record.js'
 
+/** How long toFreeAll waits, by default, for the kernel to finish freeing. */
+const DEFAULT_SETTLE_MS = 1000
+const SETTLE_POLL_MS = 100
+
+export interface FreeOptions extends BudgetOptions {
+  /**
+   * Milliseconds to keep re-sampling until the pages are back (default 1000): the kernel frees
+   * some pages later than the syscall that released them (per-CPU lists, LRU batches, RCU).
+   */
+  settle?: number
+}
+
 export interface BudgetOptions extends DeltaOptions {
   /** Slack added to the budget (`'1 MiB'`, `'5%'`, `{ pages: 10 }`); default from the session options. */
   tolerance?: Tolerance
@@ -17,6 +29,8 @@ interface Bounds {
   max?: number
   /** The expectation in words, as the positive matcher states it. */
   expected: string
+  /** Milliseconds to keep re-sampling while the verdict is not yet reached. */
+  settle?: number
 }
 
 interface Scale {
@@ -52,9 +66,18 @@ async function judge(
     words,
   })
   const selector = session.selector(options)
-  const delta = await measurement.delta(options, 'expect')
-  const over = bounds.max === undefined ? 0 : delta.pages - bounds.max
-  const under = bounds.min === undefined ? 0 : bounds.min - delta.pages
+  const deadline = Date.now() + (bounds.settle ?? 0)
+  let delta = await measurement.delta(options, 'expect')
+  const judged = () => ({
+    over: bounds.max === undefined ? 0 : delta.pages - bounds.max,
+    under: bounds.min === undefined ? 0 : bounds.min - delta.pages,
+  })
+  // The kernel frees lazily (per-CPU page lists, LRU batches, RCU): give it until the deadline.
+  while ((judged().over > 0 || judged().under > 0) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS))
+    delta = await measurement.delta(options, 'expect')
+  }
+  const { over, under } = judged()
   const pass = over <= 0 && under <= 0
   const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
   const isNot = state.isNot ?? false
@@ -101,9 +124,11 @@ export const budgetMatchers: Implementations<'toAllocateAtMost' | 'toAllocateAtL
     })
   },
   async toFreeAll(received, options) {
+    const settle = options?.settle ?? DEFAULT_SETTLE_MS
+    if (typeof settle !== 'number' || !(settle >= 0)) throw new UsageError(`toFreeAll: settle must be milliseconds >= 0, got ${show(settle)}`)
     return judge(this, received, `toFreeAll(${options?.since ? `{ since: '${options.since}' }` : ''})`, options, ({ slack, words }) => {
       const extra = slack({ pages: 0, bytes: 0 })
-      return { max: extra, expected: `no pages still held${toleranceNote(extra, words)}` }
+      return { max: extra, expected: `no pages still held${toleranceNote(extra, words)}`, settle }
     })
   },
 }

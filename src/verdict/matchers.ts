@@ -1,11 +1,11 @@
 import { baselineMatchers, type BaselineOptions } from './baseline.js'
 import type { Budget } from './budget.js'
-import { budgetMatchers, type BudgetOptions } from './budget-matchers.js'
+import { budgetMatchers, type BudgetOptions, type FreeOptions } from './budget-matchers.js'
 import { ownershipMatchers, type OwnershipOptions } from './ownership.js'
 import type { Implementations } from './receiver.js'
 import type { Owner } from '../select/owners.js'
 
-export type { BudgetOptions } from './budget-matchers.js'
+export type { BudgetOptions, FreeOptions } from './budget-matchers.js'
 export type { BaselineOptions } from './baseline.js'
 export type { MatcherResult, MatcherState } from './receiver.js'
 export type { OwnershipOptions } from './ownership.js'
@@ -20,7 +20,7 @@ export interface PageBudgetMatchers<R = unknown> {
   /** The selected stacks gained between `min` and `max` (tolerance widens both ends). */
   toAllocateBetween(min: Budget, max: Budget, options?: BudgetOptions): R
   /** The selected stacks are back to their starting level (within tolerance): everything allocated was freed. */
-  toFreeAll(options?: BudgetOptions): R
+  toFreeAll(options?: FreeOptions): R
   /**
    * The pages `owner` held at the mark `since` (resident and in swap) are still attributed to it
    * now, within tolerance. A process owner needs `mark(since, { owners: true })`.

@@ -9,8 +9,11 @@ import type { Delta } from '../snapshot/delta.js'
 /** How many stacks a record keeps for reports. */
 const TOP = 3
 
-/** page-budget's own source (or build) folder: frames in it are never the user's assertion. */
-const OWN = fileURLToPath(new URL('../', import.meta.url))
+/**
+ * page-budget's own source and build folders: frames in them are never the user's assertion.
+ * Both, because source maps lead frames of the build back to the source.
+ */
+const OWN = ['src', 'dist'].map((dir) => fileURLToPath(new URL(`../../${dir}/`, import.meta.url)))
 
 export interface RecordParts {
   call: string
@@ -57,7 +60,7 @@ export function callSite(): BudgetRecord['location'] {
     const match = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):\d+\)?\s*$/.exec(line)
     if (!match) continue
     const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!
-    if (file.startsWith(OWN) || file.includes(`${sep}node_modules${sep}`)) continue
+    if (OWN.some((own) => file.startsWith(own)) || file.includes(`${sep}node_modules${sep}`)) continue
     return { file: reportPath(file), line: Number(match[2]) }
   }
   return undefined

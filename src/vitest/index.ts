@@ -4,6 +4,7 @@ import type { Measurement } from '../session/measurement.js'
 import { openSession } from '../session/open.js'
 import type { Session } from '../session/session.js'
 import './expect.js'
+import { testIdentity } from './identity.js'
 
 const emptyConfig: PageBudgetConfig = {}
 
@@ -24,6 +25,7 @@ export const test = base
   // The test's measured section: snapshot at start, marks, deltas, exec.
   .extend('pageOwner', async ({ pageBudget, task }, { onCleanup }): Promise<Measurement> => {
     const measurement = await pageBudget.begin()
+    measurement.test = testIdentity(task, expect.getState().snapshotState.snapshotUpdateState)
     onCleanup(async () => {
       // The reporter reads the budgets from the test's meta after the run.
       if (measurement.records.length) task.meta.pageBudget = measurement.records
@@ -34,7 +36,7 @@ export const test = base
 
 export { expect }
 export type { PageBudgetConfig } from '../config.js'
-export type { BudgetOptions, PageBudgetMatchers } from '../verdict/matchers.js'
+export type { BaselineOptions, BudgetOptions, PageBudgetMatchers } from '../verdict/matchers.js'
 export type { Budget, Tolerance } from '../verdict/budget.js'
 export { pageBudget } from './plugin.js'
 export type { BudgetRecord } from '../session/measurement.js'

@@ -1,37 +1,46 @@
-import type { Reporter, TestModule } from 'vitest/node'
-import { renderTable } from '../report/table.js'
-import { formatBytes } from '../verdict/budget.js'
+import type { Reporter, TestCase, TestModule } from 'vitest/node'
+import { reportPath } from '../report/paths.js'
+import { reportTest } from '../report/records.js'
+import { REPORT_FILE, type ReportTest } from '../report/schema.js'
+import { summary } from '../report/summary.js'
+import { ReportWriter } from '../report/writer.js'
 import '../vitest/expect.js'
 
+export interface PageBudgetReporterOptions {
+  /** Where page-budget-report.json goes (relative to the working directory); default `page-budget-report.json`. */
+  outputFile?: string
+  print?: (text: string) => void
+}
+
 /**
- * `reporters: ['default', new PageBudgetReporter()]`: ends the run with one table of every
- * budget assertion: test, stacks, expectation, measured pages and whether it held.
+ * `reporters: ['default', new PageBudgetReporter()]`: writes page-budget-report.json as test
+ * files finish (so a run that dies keeps what finished) and ends the run with one table of
+ * every budget assertion.
  */
 export class PageBudgetReporter implements Reporter {
   readonly #print: (text: string) => void
+  readonly #writer: ReportWriter
 
-  constructor(options: { print?: (text: string) => void } = {}) {
+  constructor(options: PageBudgetReporterOptions = {}) {
     this.#print = options.print ?? ((text) => process.stdout.write(`${text}\n`))
+    this.#writer = new ReportWriter(options.outputFile ?? REPORT_FILE)
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
-    const rows: string[][] = []
-    for (const module of testModules) {
-      for (const testCase of module.children.allTests()) {
-        for (const record of testCase.meta().pageBudget ?? []) {
-          rows.push([
-            testCase.fullName,
-            record.call,
-            record.stacks,
-            record.expected,
-            `${record.measured.pages} pages (${formatBytes(record.measured.bytes)})`,
-            record.held ? 'ok' : 'FAILED',
-          ])
-        }
-      }
-    }
-    if (rows.length === 0) return
-    this.#print(`\npage-budget: ${rows.length} budget ${rows.length === 1 ? 'assertion' : 'assertions'}\n`)
-    this.#print(renderTable(['test', 'assertion', 'stacks', 'expected', 'measured', ''], rows))
+  async onTestModuleEnd(module: TestModule): Promise<void> {
+    for (const testCase of module.children.allTests()) await this.#writer.add(entry(testCase))
   }
+
+  async onTestRunEnd(): Promise<void> {
+    const text = summary(await this.#writer.finish())
+    if (text) this.#print(`\n${text}\n`)
+  }
+}
+
+function entry(testCase: TestCase): ReportTest {
+  const title = [testCase.name]
+  for (let parent = testCase.parent; parent.type === 'suite'; parent = parent.parent) title.unshift(parent.name)
+  const file = reportPath(testCase.module.moduleId)
+  const state = testCase.result().state
+  const status = state === 'passed' || state === 'failed' ? state : 'skipped'
+  return reportTest({ file, title, project: testCase.project.name }, status, testCase.meta().pageBudget ?? [])
 }

@@ -35,7 +35,7 @@ describe('page-budget diff', () => {
       "shmem_* & vfs_write: 65536 pages (256 MiB) (all stacks: 65694 pages (256.62 MiB))
 
        handle  before  after  delta  stack
-      1572869       0  65536  65536  … < shmem_get_folio_gfp.constprop.0 < shmem_get_folio < shmem_write_begin < … < shmem_file_write_iter < vfs_write < ksys_write < …
+      1572869       0  65536  65536  … < shmem_get_folio_gfp.constprop.0 < shmem_get_folio < shmem_write_begin < generic_perform_write < shmem_file_write_iter < vfs_write < ksys_write < …
       "
     `)
   })

@@ -171,6 +171,17 @@ describe('toFreeAll', () => {
     await expect(pageOwner).toFreeAll(shmemWrite)
     expect(await failure(expect(pageOwner).not.toFreeAll(shmemWrite))).toContain('Expected: not no pages still held')
   })
+  it('waits up to settle ms for the kernel to finish freeing', async () => {
+    const { pageOwner, replay } = await afterDd()
+    setTimeout(() => replay.step('freed'), 300)
+    await expect(pageOwner).toFreeAll({ ...shmemWrite, settle: 5000 })
+    await expect(expect(pageOwner).toFreeAll({ settle: -1 })).rejects.toThrow(UsageError)
+  })
+  it('does not wait with settle: 0', async () => {
+    const { pageOwner, replay } = await afterDd()
+    setTimeout(() => replay.step('freed'), 300)
+    await expect(pageOwner).not.toFreeAll({ ...shmemWrite, settle: 0 })
+  })
   it('measures from a mark', async () => {
     const { pageOwner, replay } = await afterDd()
     await pageOwner.mark('written')

@@ -1,0 +1,74 @@
+import { test as base, type TestInfo } from '@playwright/test'
+import type { PageBudgetConfig } from '../config.js'
+import { reportTest } from '../report/records.js'
+import { summaryTable } from '../report/summary.js'
+import type { Measurement, TestIdentity } from '../session/measurement.js'
+import { openSession } from '../session/open.js'
+import type { Session } from '../session/session.js'
+import { recordsBody, RECORDS_ATTACHMENT } from './attachment.js'
+import { withSharedVm } from './shared-vm.js'
+
+export interface PageBudgetWorkerFixtures {
+  /** The project's page-budget config: `use: { pageBudgetConfig: { target: { kind: 'qemu' } } }`. */
+  pageBudgetConfig: PageBudgetConfig
+  /** The worker's session on the target: probed once, stacks cached once. */
+  pageBudget: Session
+}
+
+export interface PageBudgetTestFixtures {
+  /** The test's measured section: snapshot at start, marks, deltas, exec. */
+  pageOwner: Measurement
+}
+
+/** Playwright's snapshot update modes, as baselines use them. */
+const UPDATE: Record<TestInfo['config']['updateSnapshots'], TestIdentity['updateBaselines']> = {
+  all: 'all',
+  changed: 'all',
+  missing: 'new',
+  // No --update-snapshots: Playwright writes missing snapshots only.
+  default: 'new',
+  none: 'none',
+}
+
+/** A worker may boot its own VM when no globalSetup booted one: allow for a slow TCG boot. */
+const SESSION_TIMEOUT = 300_000
+
+/**
+ * Playwright's `test` with the `pageOwner` fixture. The session is worker-scoped; each test
+ * that asks for `pageOwner` holds the cross-worker lock from its start snapshot to its end, and
+ * leaves its budget records as attachments (JSON for reporters, a table for people).
+ */
+export const test = base.extend<PageBudgetTestFixtures, PageBudgetWorkerFixtures>({
+  pageBudgetConfig: [{}, { option: true, scope: 'worker' }],
+  pageBudget: [
+    async ({ pageBudgetConfig }, use) => {
+      const session = await openSession(withSharedVm(pageBudgetConfig))
+      try {
+        await use(session)
+      } finally {
+        await session.close()
+      }
+    },
+    { scope: 'worker', timeout: SESSION_TIMEOUT },
+  ],
+  pageOwner: async ({ pageBudget }, use, testInfo) => {
+    const measurement = await pageBudget.begin()
+    measurement.test = { file: testInfo.file, title: testInfo.titlePath.slice(1), updateBaselines: UPDATE[testInfo.config.updateSnapshots] }
+    try {
+      await use(measurement)
+    } finally {
+      try {
+        await attachRecords(measurement, testInfo)
+      } finally {
+        await measurement.end()
+      }
+    }
+  },
+})
+
+async function attachRecords(measurement: Measurement, testInfo: TestInfo): Promise<void> {
+  if (measurement.records.length === 0) return
+  await testInfo.attach(RECORDS_ATTACHMENT, { body: recordsBody(measurement.records), contentType: 'application/json' })
+  const table = summaryTable([reportTest({ file: testInfo.file, title: testInfo.titlePath.slice(1), project: '' }, 'passed', measurement.records)])
+  await testInfo.attach('page-budget.txt', { body: `${table}\n`, contentType: 'text/plain' })
+}
