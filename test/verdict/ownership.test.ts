@@ -104,6 +104,26 @@ describe('toRemainOwnedBy a process (per-page files)', () => {
   })
 })
 
+describe('the stock kernel, recorded in QEMU (scripts/capture.mjs)', () => {
+  // dd wrote 256 MiB; head filled /tmpfs-noswap, pushing /tmpfs to zram; cat read it back.
+  const STOCK = fileURLToPath(new URL('../fixtures/linux-7.2.13-qemu-swap', import.meta.url))
+
+  it('loses dd\'s ownership of the pages cat read back, by process and by stack', async () => {
+    const replay = new ReplayTarget({ dir: STOCK, step: 'before' })
+    const pageOwner = await (await Session.open(replay, { cacheDir: tempDir() })).begin()
+    replay.step('written')
+    await pageOwner.mark('written', { owners: true })
+    replay.step('swapped')
+    await expect(pageOwner).not.toRemainOwnedBy({ comm: 'dd' }, { since: 'written' })
+    const byProcess = await failure(expect(pageOwner).toRemainOwnedBy({ comm: 'dd' }, { since: 'written' }))
+    expect(byProcess).toMatch(/Received: 48728 pages \(190\.34 MiB\) still its own \(48728 resident, 0 in swap\); 16952 pages \(66\.22 MiB\) moved away/)
+    expect(byProcess).toMatch(/Now held by \(gained since 'written'\):\n  cat \(pid \d+\): \+\d+ pages/)
+    expect(byProcess).toContain('This kernel does not track pages in swap')
+    const byStack = await failure(expect(pageOwner).toRemainOwnedBy(ddWrite, { since: 'written' }))
+    expect(stackEntry(byStack, /^  handle \d+: \+\d+ pages/).join(' ')).toMatch(/swapin/)
+  })
+})
+
 describe('toRemainOwnedBy stacks (show_handles)', () => {
   it('passes on the RFC, which keeps swapped pages on the allocating stack', async () => {
     const { pageOwner } = await swapScenario('after')

@@ -1,0 +1,52 @@
+// Records real debugfs files from the QEMU test kernel into test/fixtures/, for unit tests
+// that replay them (npm run build first). Two scenarios, as in the seed:
+//   qemu-dd:   before / after `dd` of 256 MiB to /tmpfs / freed after `rm`
+//   qemu-swap: written (after dd, 640 MiB guest with zram) / swapped (after pressure from
+//              /tmpfs-noswap and `cat` reading the file back): ownership lost on a stock kernel
+// Run: node scripts/capture.mjs
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import { startVm } from '../dist/target/qemu/vm.js'
+
+async function readAll(target, file) {
+  const chunks = []
+  for await (const chunk of target.read(file)) chunks.push(Buffer.from(chunk))
+  return Buffer.concat(chunks)
+}
+
+async function capture(name, options, steps) {
+  const vm = await startVm({ kind: 'qemu', ...options })
+  try {
+    const target = vm.target
+    const dir = new URL(`../test/fixtures/linux-${vm.kernelRelease}-${name}/`, import.meta.url)
+    mkdirSync(dir, { recursive: true })
+    const save = async (file, as, gzip = false) => {
+      const data = await readAll(target, file)
+      writeFileSync(new URL(as + (gzip ? '.gz' : ''), dir), gzip ? gzipSync(data) : data)
+    }
+    for (const file of ['boot_id', 'version', 'count_threshold', 'cmdline']) await save(file, file)
+    for (const [step, command, extra] of steps) {
+      if (command) {
+        const result = await target.exec(command, { timeout: 600_000 })
+        if (result.exitCode !== 0) throw new Error(`${command}: ${result.stderr}`)
+      }
+      await save('show_handles', `${step}.show_handles`)
+      for (const file of extra) await save(file, `${step}.${file}`, file === 'page_owner')
+    }
+    await save('show_stacks_handles', 'show_stacks_handles')
+    console.log(`recorded ${new URL(dir).pathname}`)
+  } finally {
+    await vm.stop()
+  }
+}
+
+await capture('qemu-dd', {}, [
+  ['before', undefined, []],
+  ['after', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', ['show_stacks', 'page_owner']],
+  ['freed', 'rm /tmpfs/file', []],
+])
+await capture('qemu-swap', { memory: 640, swap: '512M' }, [
+  ['before', undefined, []],
+  ['written', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', ['page_owner']],
+  ['swapped', 'head -c $((384 << 20)) /dev/zero > /tmpfs-noswap/f && rm /tmpfs-noswap/f && cat /tmpfs/file > /dev/null', ['page_owner']],
+])
