@@ -27,3 +27,10 @@ export function stackEntry(message: string, headline: RegExp): string[] {
   const frames = lines.slice(start + 1).findIndex((line) => !line.startsWith('      '))
   return lines.slice(start, frames < 0 ? undefined : start + 1 + frames).map((line) => line.trim())
 }
+
+/** The message of an assertion that must fail, colors and times stripped; throws if it passed. */
+export async function failure(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(() => undefined, (e: unknown) => e)
+  if (!(error instanceof Error)) throw new Error('expected the assertion to fail')
+  return plain(error.message)
+}

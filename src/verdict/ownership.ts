@@ -1,6 +1,6 @@
 import { UnsupportedKernelError, UsageError } from '../errors.js'
 import type { Frame } from '../format/types.js'
-import { describeOwner, isProcessOwner, ownsPage, type Owner, type OwnerEntry, type OwnersSample, type ProcessOwner } from '../select/owners.js'
+import { describeOwner, isProcessOwner, ownsPage, type OwnerEntry, type OwnersSample, type ProcessOwner } from '../select/owners.js'
 import type { CompiledSelector, StackSelector } from '../select/selector.js'
 import type { Measurement } from '../session/measurement.js'
 import { diffCounts } from '../snapshot/diff.js'

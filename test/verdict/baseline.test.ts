@@ -7,7 +7,7 @@ import type { TestIdentity } from '../../src/session/measurement.js'
 import type { SessionOptions } from '../../src/session/options.js'
 import { baselinePath, readBaselines, type BaselineFile } from '../../src/verdict/baseline-file.js'
 import { captureSession } from '../session/replay-session.js'
-import { plain, tempDir } from '../helpers.js'
+import { failure, tempDir } from '../helpers.js'
 
 const shmemWrite = { frames: ['shmem_*', 'vfs_write'] }
 
@@ -20,11 +20,6 @@ async function ddTest(dir: string, updateBaselines: TestIdentity['updateBaseline
   return pageOwner
 }
 
-async function failure(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
-  if (!(error instanceof Error)) throw new Error('expected the assertion to fail')
-  return plain(error.message)
-}
 
 /** Rewrites the stored pages, as if the baseline had been recorded on a smaller workload. */
 function storedPages(dir: string, pages: number): void {

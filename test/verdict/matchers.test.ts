@@ -3,7 +3,7 @@ import '../../src/vitest/expect.js'
 import { UsageError } from '../../src/errors.js'
 import { matchers } from '../../src/verdict/matchers.js'
 import { captureSession } from '../session/replay-session.js'
-import { DD_HANDLE, plain } from '../helpers.js'
+import { DD_HANDLE, failure } from '../helpers.js'
 
 const shmemWrite = { frames: ['shmem_*', 'vfs_write'] }
 
@@ -15,11 +15,6 @@ async function afterDd() {
   return { session, replay, pageOwner }
 }
 
-async function failure(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
-  if (!(error instanceof Error)) throw new Error('expected the assertion to fail')
-  return plain(error.message)
-}
 
 describe('toAllocateAtMost', () => {
   it('passes within the budget', async () => {

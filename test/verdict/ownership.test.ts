@@ -5,7 +5,7 @@ import { UnsupportedKernelError, UsageError } from '../../src/errors.js'
 import { Session } from '../../src/session/session.js'
 import { ReplayTarget } from '../../src/target/replay.js'
 import { captureSession } from '../session/replay-session.js'
-import { plain, stackEntry, tempDir } from '../helpers.js'
+import { failure, stackEntry, tempDir } from '../helpers.js'
 
 // The seed's "after" slide as recorded files (see test/fixtures/make-rfc-swap-after.mjs):
 // dd wrote 256 MiB; 25000 of its pages are in swap, 30000 were read back (still dd's).
@@ -25,11 +25,6 @@ async function swapScenario(to: 'after' | 'stolen') {
   return { session, pageOwner }
 }
 
-async function failure(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
-  if (!(error instanceof Error)) throw new Error('expected the assertion to fail')
-  return plain(error.message)
-}
 
 describe('toRemainOwnedBy a process (per-page files)', () => {
   it('passes when the pages stay dd\'s through swap-out and swap-in (the RFC)', async () => {

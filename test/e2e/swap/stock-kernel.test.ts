@@ -1,14 +1,9 @@
 import { expect } from 'vitest'
 import { test } from '../../../src/vitest/index.js'
-import { plain, stackEntry } from '../../helpers.js'
+import { failure, stackEntry } from '../../helpers.js'
 
 const ddWrite = { frames: ['shmem_*', 'vfs_write'] }
 
-async function failure(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
-  if (!(error instanceof Error)) throw new Error('expected the assertion to fail')
-  return plain(error.message)
-}
 
 // The seed's "before" slide on the real stock kernel: page_owner loses the owner of a page
 // that is swapped out and read back in. dd writes 256 MiB to /tmpfs; head fills
