@@ -1,3 +1,4 @@
+import type { QemuOptions } from '../target/qemu/vm.js'
 import type { Tolerance } from '../verdict/budget.js'
 
 /** Where the kernel is. Each kind maps to a Target implementation. */
@@ -5,17 +6,8 @@ export type TargetOptions =
   | { kind: 'local'; debugfs?: string }
   | { kind: 'command'; prefix: string[]; debugfs?: string; remoteShell?: boolean }
   | { kind: 'replay'; dir: string; step?: string }
-  | {
-      kind: 'qemu'
-      kernel?: string
-      memory?: number
-      cpus?: number
-      swap?: number | string
-      accel?: 'auto' | 'tcg' | 'kvm'
-      append?: string
-      pageOwner?: boolean
-      bootTimeout?: number
-    }
+  /** Boots the test kernel in QEMU (see QemuOptions for every field). */
+  | QemuOptions
   /** A VM booted by another process (Vitest's globalSetup), reached through its socket. */
   | { kind: 'vm'; socketPath: string }
 
