@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { VmError } from '../../errors.js'
+import { vmFailure } from './console.js'
+import { linkAgent, type AgentLink } from './link.js'
+import { describeExit, exitWithin, qemuArgs, spawnQemu, type QemuExit, type QemuLaunch, type QemuProcess } from './qemu.js'
+import { processStart, recordVm, releaseVm } from './stale.js'
+
+export interface BootAttempt {
+  launch: Omit<QemuLaunch, 'consoleLog' | 'agentSocket'>
+  /** Where each VM gets a directory for its console log and ownership record. */
+  vmsDir: string
+  /** Milliseconds from starting QEMU to the agent's HELLO. */
+  timeout: number
+}
+
+/** A guest whose agent said HELLO, with the hub already sharing its connection. */
+export interface BootedVm {
+  qemu: QemuProcess
+  link: AgentLink
+  bootMs: number
+  /** Private socket directory (short path: unix socket paths are limited to ~107 bytes). */
+  runDir: string
+  vmDir: string
+  consoleLog: string
+  /** QEMU's end of the agent port; ending it is the guest's cue to power off. */
+  agent: Socket
+}
+
+/**
+ * Starts QEMU and waits for the agent's HELLO, which is the one sign that kernel, init and agent
+ * all work. Whatever goes wrong first (QEMU exits, the timeout passes, the connection breaks)
+ * kills QEMU and becomes a VmError carrying QEMU's stderr and the console tail.
+ */
+export async function bootVm(attempt: BootAttempt): Promise<BootedVm> {
+  const started = performance.now()
+  const vmDir = join(attempt.vmsDir, `${Date.now()}-${randomBytes(3).toString('hex')}`)
+  await mkdir(vmDir, { recursive: true })
+  const consoleLog = join(vmDir, 'console.log')
+  const runDir = await mkdtemp(join(tmpdir(), 'page-budget-vm-'))
+  const qemu = spawnQemu(qemuArgs({ ...attempt.launch, consoleLog, agentSocket: join(runDir, 'agent.sock') }))
+  await recordVm(vmDir, { qemuPid: qemu.pid, ownerPid: process.pid, ownerStart: await processStart('self'), runDir })
+
+  const fail = async (message: string, hint?: string): Promise<VmError> => {
+    qemu.kill()
+    await qemu.exited
+    await rm(runDir, { recursive: true, force: true })
+    await releaseVm(vmDir)
+    return vmFailure(message, { consoleLog, stderr: qemu.stderr(), hint })
+  }
+  const seconds = `${Math.round(attempt.timeout / 1000)} s`
+  let timer: NodeJS.Timeout | undefined
+  const outcome = await Promise.race([
+    connectAgent(join(runDir, 'agent.sock'), qemu).then((link) => ({ kind: 'link' as const, link })),
+    qemu.exited.then((exit) => ({ kind: 'exited' as const, exit })),
+    new Promise<{ kind: 'timeout' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), attempt.timeout))),
+  ]).finally(() => clearTimeout(timer))
+
+  const exitedEarly = (exit: QemuExit): Promise<VmError> =>
+    fail(`QEMU exited during boot (${describeExit(exit)}) before the guest agent answered`)
+  if (outcome.kind === 'exited') throw await exitedEarly(outcome.exit)
+  if (outcome.kind === 'timeout') {
+    throw await fail(`the guest agent did not answer within ${seconds} of starting QEMU (${attempt.launch.accel})`,
+      'the console tail shows how far the boot got; a slow machine may need a longer bootTimeout')
+  }
+  if ('error' in outcome.link) {
+    const exit = await exitWithin(qemu, 2_000)
+    throw await (exit ? exitedEarly(exit) : fail(`the guest's agent connection broke during boot: ${outcome.link.error.message}`))
+  }
+  const { agent, ...link } = outcome.link
+  return { qemu, runDir, vmDir, consoleLog, bootMs: performance.now() - started, agent, link }
+}
+
+type Link = AgentLink & { agent: Socket }
+
+/**
+ * Connects to QEMU's end of the agent port (QEMU creates the socket a moment after it starts)
+ * and resolves at HELLO, or with the error that ended the connection first. Gives up when QEMU
+ * exits; the caller reports that.
+ */
+async function connectAgent(path: string, qemu: QemuProcess): Promise<Link | { error: Error }> {
+  let exit: QemuExit | undefined
+  void qemu.exited.then((value) => (exit = value))
+  for (;;) {
+    const socket = await new Promise<Socket | undefined>((resolve) => {
+      const attempt = connect(path)
+      attempt.once('connect', () => resolve(attempt))
+      attempt.once('error', () => resolve(undefined))
+    })
+    if (socket) return linkAgent(socket, socket).then((link) => ('error' in link ? link : { ...link, agent: socket }))
+    if (exit) return new Promise(() => {})
+    await sleep(20)
+  }
+}

@@ -1,0 +1,88 @@
+import { FrameType, isTerminal, nextFreeId, type Frame } from './protocol.js'
+
+/** One user of the agent: the VM's own process, or a broker connection from another process. */
+export interface HubClient {
+  deliver(frame: Frame): void
+  fail(error: Error): void
+}
+
+/** A client's handle on the hub: its requests in, detach when it goes away. */
+export interface HubPort {
+  send(frame: Frame): void
+  detach(): void
+}
+
+interface Route {
+  client: HubClient
+  localId: number
+}
+
+/**
+ * Shares the one agent connection between clients that each number their requests from 1.
+ * Every request gets a hub-wide id on the way in and its own id back on the way out, so
+ * concurrent clients never collide; the mapping lives until the request's terminal frame.
+ */
+export class AgentHub {
+  readonly #toAgent: (frame: Frame) => void
+  readonly #routes = new Map<number, Route>()
+  readonly #byClient = new Map<HubClient, Map<number, number>>()
+  #nextId = 0
+  #failure: Error | undefined
+
+  constructor(toAgent: (frame: Frame) => void) {
+    this.#toAgent = toAgent
+  }
+
+  attach(client: HubClient): HubPort {
+    if (this.#failure) {
+      client.fail(this.#failure)
+      return { send: () => {}, detach: () => {} }
+    }
+    const ids = new Map<number, number>()
+    this.#byClient.set(client, ids)
+    return {
+      send: (frame) => this.#fromClient(client, ids, frame),
+      detach: () => {
+        // Not attached any more (detached before, or the hub failed): nothing to cancel, no agent to tell.
+        if (!this.#byClient.delete(client)) return
+        // Whatever the client left running would otherwise hold the guest's attention forever.
+        for (const id of ids.values()) this.#toAgent({ id, type: FrameType.Cancel, payload: new Uint8Array() })
+      },
+    }
+  }
+
+  /** A frame from the agent, routed back to the client that asked, under the client's id. */
+  receive(frame: Frame): void {
+    const route = this.#routes.get(frame.id)
+    if (!route) return
+    if (isTerminal(frame.type)) {
+      this.#routes.delete(frame.id)
+      this.#byClient.get(route.client)?.delete(route.localId)
+    }
+    // A detached client's requests still run to their terminal frame (which frees the id), unheard.
+    if (this.#byClient.has(route.client)) route.client.deliver({ ...frame, id: route.localId })
+  }
+
+  /** The agent is gone: every client fails now, and any that attaches later fails at once. */
+  fail(error: Error): void {
+    this.#failure ??= error
+    const clients = [...this.#byClient.keys()]
+    this.#byClient.clear()
+    this.#routes.clear()
+    for (const client of clients) client.fail(error)
+  }
+
+  #fromClient(client: HubClient, ids: Map<number, number>, frame: Frame): void {
+    if (!this.#byClient.has(client)) return
+    let id = ids.get(frame.id)
+    if (id === undefined) {
+      // Only a new request opens a route; a CANCEL or ACK for a finished one has nowhere to go.
+      if (frame.type === FrameType.Cancel || frame.type === FrameType.Ack) return
+      id = this.#nextId = nextFreeId(this.#nextId, this.#routes)
+      ids.set(frame.id, id)
+      this.#routes.set(id, { client, localId: frame.id })
+    }
+    this.#toAgent({ ...frame, id })
+  }
+
+}

@@ -1,0 +1,51 @@
+import { FileMissingError, PermissionError } from '../../errors.js'
+import { kernelPaths } from '../paths.js'
+import type { ExecOptions, ExecResult, KernelFile, Target } from '../types.js'
+import type { RequestChannel } from './channel.js'
+
+/** Default exec timeout, as ExecOptions documents it. */
+const EXEC_TIMEOUT = 5 * 60_000
+
+/**
+ * The Target of a QEMU guest, over a RequestChannel: the same class serves the VM's own
+ * process and every process connected through the broker. `close` lets go of this process's
+ * connection; the VM itself is stopped by whoever started it (QemuVm.stop).
+ */
+export class QemuTarget implements Target {
+  readonly description: string
+  readonly #channel: RequestChannel
+  readonly #close: () => Promise<void>
+  readonly #paths = kernelPaths()
+
+  constructor(channel: RequestChannel, description: string, close: () => Promise<void>) {
+    this.#channel = channel
+    this.description = description
+    this.#close = close
+  }
+
+  read(file: KernelFile): AsyncIterable<Uint8Array> {
+    return this.#channel.read(this.#paths[file])
+  }
+
+  async exists(file: KernelFile): Promise<boolean> {
+    try {
+      await this.#channel.stat(this.#paths[file])
+      return true
+    } catch (error) {
+      if (error instanceof FileMissingError || error instanceof PermissionError) return false
+      throw error
+    }
+  }
+
+  write(file: KernelFile, text: string): Promise<void> {
+    return this.#channel.write(this.#paths[file], new TextEncoder().encode(text))
+  }
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.#channel.exec(command, options.timeout ?? EXEC_TIMEOUT)
+  }
+
+  close(): Promise<void> {
+    return this.#close()
+  }
+}

@@ -1,0 +1,168 @@
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { UsageError, VmError } from '../../errors.js'
+import { kernelCacheDir } from '../../kernel/cache.js'
+import type { Target } from '../types.js'
+import { planAccel, recordVerdict, type Accel } from './accel.js'
+import { bootVm, type BootedVm } from './boot.js'
+import { startBroker } from './broker.js'
+import { attachChannel } from './channel.js'
+import { vmFailure } from './console.js'
+import { buildInitramfs } from './image.js'
+import { describeExit, exitWithin, qemuVersion } from './qemu.js'
+import { killStaleVms, releaseVm } from './stale.js'
+import { QemuTarget } from './target.js'
+
+export interface QemuOptions {
+  kind: 'qemu'
+  /** bzImage to boot; default: the kernel `page-budget kernel build` cached for kernel/config.fragment. */
+  kernel?: string
+  /** Guest RAM in MiB (default 1024). */
+  memory?: number
+  /** vCPUs (default 2). */
+  cpus?: number
+  /** zram swap in the guest: MiB as a number, or a size such as '256M' (default: no swap). */
+  swap?: number | string
+  /** 'auto' (default) uses KVM only once a boot proved it works on this host, TCG otherwise. */
+  accel?: 'auto' | Accel
+  /** Boot with page_owner=on (default true); false boots a kernel without page_owner data. */
+  pageOwner?: boolean
+  /** More kernel command line. */
+  append?: string
+  /** Milliseconds from starting QEMU to the agent's HELLO (default 60 s). */
+  bootTimeout?: number
+  /** Root of page-budget's cache (default: the kernel cache root, ~/.cache/page-budget). */
+  cacheDir?: string
+}
+
+export interface QemuVm {
+  /** This process's Target on the guest. Closing it leaves the VM running; stop() ends the VM. */
+  target: Target
+  /** The broker's unix socket: other processes get a Target with connectVm(socketPath). */
+  socketPath: string
+  bootId: string
+  kernelRelease: string
+  pageSize: number
+  /** Milliseconds from starting QEMU to the agent's HELLO. */
+  bootMs: number
+  accel: Accel
+  pid: number
+  consoleLog: string
+  stop(): Promise<void>
+}
+
+const BOOT_TIMEOUT = 60_000
+/** An unproven KVM boots this small guest in a second or two, or hangs: no need to wait long. */
+const KVM_PROBE_TIMEOUT = 15_000
+/** How long stop() lets the guest power itself off before QEMU is killed. */
+const STOP_GRACE = 5_000
+
+export async function startVm(options: QemuOptions = { kind: 'qemu' }): Promise<QemuVm> {
+  const cacheDir = options.cacheDir ?? kernelCacheDir()
+  const vmsDir = join(cacheDir, 'vms')
+  const [kernel, version, initrd] = await Promise.all([resolveKernel(options, cacheDir), qemuVersion(), buildInitramfs(cacheDir), killStaleVms(vmsDir)])
+  const memory = options.memory ?? 1024
+  const attempt = (accel: Accel, timeout: number): Promise<BootedVm> =>
+    bootVm({ vmsDir, timeout, launch: { kernel, initrd, memory, cpus: options.cpus ?? 2, accel, cmdline: kernelCmdline(options) } })
+
+  const timeout = options.bootTimeout ?? BOOT_TIMEOUT
+  const plan = await planAccel(options.accel ?? 'auto', cacheDir, version)
+  let booted: BootedVm
+  let accel: Accel
+  if (plan.kind === 'fixed') {
+    accel = plan.accel
+    booted = await attempt(accel, timeout)
+  } else {
+    try {
+      accel = 'kvm'
+      booted = await attempt('kvm', plan.proven ? timeout : Math.min(timeout, KVM_PROBE_TIMEOUT))
+      if (!plan.proven) await recordVerdict(cacheDir, version, 'boots', `booted in ${Math.round(booted.bootMs)} ms`)
+    } catch (kvmError) {
+      accel = 'tcg'
+      booted = await attempt('tcg', timeout)
+      // Only now is KVM known to be the problem: a kernel that boots nowhere says nothing about it.
+      await recordVerdict(cacheDir, version, 'fails', (kvmError as Error).message)
+    }
+  }
+  return runningVm(booted, accel, `qemu ${booted.link.hello.release ?? 'unknown'} (${accel}, ${memory} MiB)`)
+}
+
+/** `console=ttyS0 page_owner=on panic=-1`, the swap size for init, then the caller's additions. */
+export function kernelCmdline(options: QemuOptions): string {
+  const words = ['console=ttyS0']
+  if (options.pageOwner ?? true) words.push('page_owner=on')
+  words.push('panic=-1')
+  if (options.swap !== undefined) words.push(`pb.swap=${swapSize(options.swap)}`)
+  if (options.append) words.push(options.append)
+  return words.join(' ')
+}
+
+function swapSize(swap: number | string): string {
+  if (typeof swap === 'number' && Number.isInteger(swap) && swap > 0) return `${swap}M`
+  if (typeof swap === 'string' && /^\d+[KMG]?$/i.test(swap)) return swap.toUpperCase()
+  throw new UsageError(`swap: ${JSON.stringify(swap)} is not a size`, { hint: "give MiB as a number (256) or a size with K, M or G ('256M')" })
+}
+
+async function resolveKernel(options: QemuOptions, cacheDir: string): Promise<string> {
+  if (options.kernel) return options.kernel
+  // Loaded on demand: the build module brings apt and make helpers that a run with an explicit kernel never needs.
+  const { findBuiltKernel } = await import('../../kernel/build.js')
+  const kernel = findBuiltKernel(cacheDir)
+  if (!kernel) {
+    throw new VmError(`no test kernel is built in ${cacheDir}/kernels`, {
+      hint: 'run `page-budget kernel build` once (about 6 minutes on 2 cores), or pass { kernel: "/path/to/bzImage" }',
+    })
+  }
+  return kernel
+}
+
+/**
+ * Wires a booted guest up: this process's target and the broker share the hub, and whichever
+ * way the VM ends (stop(), QEMU exiting, the agent connection breaking) every open request
+ * everywhere fails with one VmError that says how it ended.
+ */
+async function runningVm(booted: BootedVm, accel: Accel, description: string): Promise<QemuVm> {
+  const { qemu } = booted
+  const { hub, hello } = booted.link
+  const socketPath = join(booted.runDir, 'broker.sock')
+  const broker = await startBroker(hub, socketPath, { ...hello, description })
+  let stopping = false
+
+  const ended = (async () => {
+    const broken = await Promise.race([booted.link.closed, qemu.exited.then(() => undefined)])
+    const exit = await exitWithin(qemu, 2_000)
+    if (!exit) qemu.kill()
+    const how = exit ? describeExit(exit) : `agent connection lost${broken ? `: ${broken.message}` : ''}`
+    const error = stopping
+      ? new VmError(`the VM was stopped (${description})`)
+      : await vmFailure(`the VM exited (${how}) (${description})`, { consoleLog: booted.consoleLog, stderr: qemu.stderr() })
+    hub.fail(error)
+    await broker.close()
+    booted.agent.destroy()
+    await qemu.exited
+    await rm(booted.runDir, { recursive: true, force: true })
+    await releaseVm(booted.vmDir)
+  })()
+
+  const { channel, detach } = attachChannel(hub)
+
+  return {
+    target: new QemuTarget(channel, description, async () => detach()),
+    socketPath,
+    bootId: hello.boot_id ?? 'unknown',
+    kernelRelease: hello.release ?? 'unknown',
+    pageSize: Number(hello.page_size ?? 4096),
+    bootMs: booted.bootMs,
+    accel,
+    pid: qemu.pid,
+    consoleLog: booted.consoleLog,
+    async stop() {
+      stopping = true
+      // Closing the port is the guest's cue to power off (the same path as a crashed host).
+      booted.agent.end()
+      const timer = setTimeout(() => qemu.kill(), STOP_GRACE)
+      await ended
+      clearTimeout(timer)
+    },
+  }
+}

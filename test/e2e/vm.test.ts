@@ -1,0 +1,178 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { execa, type ResultPromise } from 'execa'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TargetError, VmError } from '../../src/errors.js'
+import { findBuiltKernel } from '../../src/kernel/build.js'
+import { connectVm } from '../../src/target/qemu/client.js'
+import { readText } from '../../src/target/read.js'
+import { QEMU } from '../../src/target/qemu/qemu.js'
+import { startVm, type QemuVm } from '../../src/target/qemu/vm.js'
+
+/**
+ * The QEMU target against the real test kernel, on TCG unless KVM is proven. Two VMs: the main
+ * one (swap on) in this process, and one with page_owner off in another process, reached through
+ * the broker and then SIGKILLed. Skipped without a kernel or QEMU, except under CI=true, where
+ * startVm's named error fails the run instead.
+ */
+const kernel = process.env.PAGE_BUDGET_KERNEL ?? findBuiltKernel()
+const hasQemu = (await execa(QEMU, ['--version'], { reject: false })).exitCode === 0
+const CHILD = fileURLToPath(new URL('../target/qemu/vm-child.mjs', import.meta.url))
+
+/** handle -> nr_base_pages from show_handles. */
+function handles(showHandles: string): Map<number, number> {
+  const counts = new Map<number, number>()
+  for (const [, handle, pages] of showHandles.matchAll(/handle: (\d+)\nnr_base_pages: (\d+)/g)) counts.set(Number(handle), Number(pages))
+  return counts
+}
+
+/** Not running: gone, or a zombie not yet reaped. */
+function running(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}`)) return false
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return stat[stat.lastIndexOf(')') + 2] !== 'Z'
+}
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    if (check()) return true
+  }
+  return check()
+}
+
+describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('QEMU target on the test kernel', () => {
+  let vm: QemuVm
+  let other: { child: ResultPromise; socketPath: string; pid: number; bootMs: number }
+
+  beforeAll(async () => {
+    const child = execa('node', [CHILD, JSON.stringify({ kind: 'qemu', kernel, pageOwner: false, memory: 512, cpus: 1 })], {
+      reject: false,
+      buffer: { stdout: false },
+    })
+    const started = new Promise<typeof other>((resolve, reject) => {
+      child.stdout.once('data', (chunk: Buffer) => {
+        const line = JSON.parse(chunk.toString()) as { error?: string; socketPath: string; pid: number; bootMs: number }
+        if (line.error) reject(new VmError(line.error))
+        else resolve({ child, ...line })
+      })
+    })
+    ;[vm, other] = await Promise.all([startVm({ kind: 'qemu', kernel, swap: 256 }), started])
+    console.log(`boot to HELLO: ${Math.round(vm.bootMs)} ms (${vm.accel}, 2 vCPUs, 1024 MiB); other VM ${Math.round(other.bootMs)} ms`)
+  }, 180_000)
+
+  afterAll(async () => {
+    other?.child.kill('SIGKILL')
+    await vm?.stop()
+  })
+
+  it('boots the kernel and runs commands in it', async () => {
+    expect(vm.bootId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(vm.pageSize).toBe(4096)
+    expect(vm.target.description).toBe(`qemu ${vm.kernelRelease} (${vm.accel}, 1024 MiB)`)
+    const uname = await vm.target.exec!('uname -r')
+    expect(uname).toEqual({ exitCode: 0, stdout: `${vm.kernelRelease}\n`, stderr: '' })
+    expect((await readText(vm.target, 'boot_id')).trim()).toBe(vm.bootId)
+  })
+
+  it('reads show_handles, and sees dd of 64 MiB to /tmpfs land on one stack', async () => {
+    const before = handles(await readText(vm.target, 'show_handles'))
+    expect(before.size).toBeGreaterThan(0)
+    const dd = await vm.target.exec!('dd if=/dev/zero of=/tmpfs/file bs=1M count=64 2>&1 && stat -c %s /tmpfs/file')
+    expect(dd.exitCode).toBe(0)
+    expect(dd.stdout).toMatch(/^67108864$/m)
+    const after = handles(await readText(vm.target, 'show_handles'))
+    const grown = Math.max(...[...after].map(([handle, pages]) => pages - (before.get(handle) ?? 0)))
+    expect(grown).toBeGreaterThanOrEqual(16384)
+    await vm.target.exec!('rm /tmpfs/file')
+  })
+
+  it('runs concurrent commands side by side', async () => {
+    const started = Date.now()
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => vm.target.exec!(`sleep 1; echo ${i}`)))
+    expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 8 }, (_, i) => `${i}\n`))
+    expect(Date.now() - started).toBeLessThan(6_000)
+  })
+
+  it('kills a command that outlives its timeout, in the guest too', async () => {
+    await expect(vm.target.exec!('sleep 100', { timeout: 1_000 })).rejects.toThrow(TargetError)
+    await expect(vm.target.exec!('sleep 100', { timeout: 500 })).rejects.toThrow(/timed out after 500 ms/)
+    expect((await vm.target.exec!('pgrep -x sleep || echo none')).stdout).toBe('none\n')
+  })
+
+  // Guards the -cpu max,monitor=off choice: with MWAIT, TCG guests missed wakeups and an exec
+  // stalled until the next frame arrived, about once in a few hundred commands.
+  it('answers a long run of commands without a stall', async () => {
+    for (let i = 0; i < 300; i++) await vm.target.exec!('true', { timeout: 10_000 })
+  }, 60_000)
+
+  it('has zram swap when swap is set', async () => {
+    expect(await readText(vm.target, 'cmdline')).toContain('pb.swap=256M')
+    expect(await vm.target.exec!('cat /proc/swaps')).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^\/dev\/zram0\s+partition\s+262140\b/m) })
+  })
+
+  it('serves other processes through the broker', async () => {
+    const target = await connectVm(vm.socketPath)
+    expect(target.description).toBe(vm.target.description)
+    const [a, b] = await Promise.all([target.exec!('echo broker'), vm.target.exec!('echo local')])
+    expect([a.stdout, b.stdout]).toEqual(['broker\n', 'local\n'])
+    await target.close()
+  })
+
+  it('measures boot, exec round trips and read throughput', async () => {
+    const execStart = performance.now()
+    for (let i = 0; i < 50; i++) await vm.target.exec!('true')
+    const execMs = (performance.now() - execStart) / 50
+
+    // 256 MiB of tmpfs pages make page_owner big enough (~25 MB) for a throughput figure.
+    await vm.target.exec!('dd if=/dev/zero of=/tmpfs/fill bs=1M count=256 2>/dev/null')
+    const readStart = performance.now()
+    let bytes = 0
+    for await (const chunk of vm.target.read('page_owner')) bytes += chunk.length
+    const pageOwnerSeconds = (performance.now() - readStart) / 1000
+    await vm.target.exec!('rm /tmpfs/fill')
+
+    const handlesStart = performance.now()
+    for (let i = 0; i < 20; i++) await readText(vm.target, 'show_handles')
+    const handlesMs = (performance.now() - handlesStart) / 20
+
+    console.log(
+      [
+        `boot to HELLO ${Math.round(vm.bootMs)} ms (${vm.accel})`,
+        `exec round trip ${execMs.toFixed(1)} ms (50 x true)`,
+        `page_owner ${(bytes / 1e6).toFixed(1)} MB in ${pageOwnerSeconds.toFixed(2)} s = ${(bytes / 1e6 / pageOwnerSeconds).toFixed(1)} MB/s`,
+        `show_handles ${handlesMs.toFixed(1)} ms per read`,
+      ].join('\n'),
+    )
+    expect(bytes).toBeGreaterThan(10e6)
+  }, 120_000)
+
+  it('boots without page_owner when asked: the page_owner files are absent', async () => {
+    const target = await connectVm(other.socketPath)
+    expect(target.description).toMatch(/\((tcg|kvm), 512 MiB\)$/)
+    for (const file of ['show_handles', 'show_stacks_handles', 'page_owner'] as const) expect(await target.exists(file)).toBe(false)
+    expect(await target.exists('version')).toBe(true)
+    expect(await readText(target, 'cmdline')).not.toContain('page_owner=on')
+    await target.close()
+  })
+
+  it('powers the VM off when the process that booted it is SIGKILLed', async () => {
+    other.child.kill('SIGKILL')
+    await other.child
+    expect(await until(() => !running(other.pid), 20_000)).toBe(true)
+  }, 30_000)
+
+  // Last: it ends the main VM.
+  it('fails open requests with VmError when QEMU is killed, and leaves no QEMU behind', async () => {
+    const pending = vm.target.exec!('sleep 100')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    process.kill(vm.pid, 'SIGKILL')
+    const error = await pending.then(() => undefined, (failure: unknown) => failure)
+    expect(error).toBeInstanceOf(VmError)
+    expect((error as VmError).message).toMatch(/the VM exited \(killed by SIGKILL\)/)
+    expect((error as VmError).message).toMatch(/console \(end of/)
+    await expect(vm.target.exec!('true')).rejects.toBeInstanceOf(VmError)
+    const left = await execa('pgrep', ['-f', dirname(vm.socketPath)], { reject: false })
+    expect(left.stdout).toBe('')
+  })
+})

@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { execa } from 'execa'
+import { describe, expect, it } from 'vitest'
+import { kernelCmdline } from '../../../src/target/qemu/vm.js'
+import { qemuArgs, QEMU } from '../../../src/target/qemu/qemu.js'
+
+const hasQemu = (await execa(QEMU, ['--version'], { reject: false })).exitCode === 0
+const CHILD = fileURLToPath(new URL('./qemu-child.mjs', import.meta.url))
+
+/** Gone, or a zombie nobody has reaped yet: either way no longer running. */
+function running(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}`)) return false
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+}
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (check()) return true
+  }
+  return check()
+}
+
+describe('QEMU command line', () => {
+  it('boots with page_owner on, the swap size for init, and the caller\'s additions', () => {
+    expect(kernelCmdline({ kind: 'qemu' })).toBe('console=ttyS0 page_owner=on panic=-1')
+    expect(kernelCmdline({ kind: 'qemu', pageOwner: false, swap: 256, append: 'quiet' })).toBe('console=ttyS0 panic=-1 pb.swap=256M quiet')
+    expect(kernelCmdline({ kind: 'qemu', swap: '1g' })).toContain('pb.swap=1G')
+    expect(() => kernelCmdline({ kind: 'qemu', swap: '256 MiB' })).toThrow(/is not a size/)
+  })
+
+  it('doubles commas in socket and log paths, which QEMU would split at', () => {
+    const args = qemuArgs({ kernel: 'k', initrd: 'i', memory: 512, cpus: 1, accel: 'tcg', cmdline: 'c', consoleLog: '/a,b/log', agentSocket: '/s,1/sock' })
+    expect(args).toContain('file,id=console,path=/a,,b/log')
+    expect(args).toContain('socket,id=pb,path=/s,,1/sock,server=on,wait=off')
+  })
+})
+
+describe.skipIf(!hasQemu)('QEMU does not outlive the process that started it', () => {
+  it.each(['exit', 'throw', 'reject', 'SIGTERM', 'SIGINT', 'SIGHUP'])('when that process ends by %s', async (how) => {
+    const child = execa('node', [CHILD, how.startsWith('SIG') ? 'wait' : how], { reject: false, buffer: { stdout: false } })
+    const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())))
+    const { pid } = JSON.parse(line) as { pid: number }
+    expect(running(pid)).toBe(true)
+    if (how.startsWith('SIG')) child.kill(how as NodeJS.Signals)
+    await child
+    expect(await until(() => !running(pid), 5_000)).toBe(true)
+  }, 30_000)
+})
