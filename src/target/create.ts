@@ -29,6 +29,8 @@ export async function createTarget(options: TargetOptions): Promise<Target> {
 function ownedBy(target: Target, stop: () => Promise<void>): Target {
   return {
     description: target.description,
+    ...(target.disposable && { disposable: true }),
+    ...(target.locate && { locate: (file) => target.locate!(file) }),
     read: (file) => target.read(file),
     exists: (file) => target.exists(file),
     ...(target.write && { write: (file, text) => target.write!(file, text) }),

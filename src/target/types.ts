@@ -32,6 +32,11 @@ export interface ExecOptions {
 export interface Target {
   /** Short description for messages: `local /sys/kernel/debug`, `command ssh root@vm`, `qemu 7.2.13`. */
   readonly description: string
+  /**
+   * A throwaway kernel (the QEMU test VM): page-budget may flush its caches there, for
+   * example to make pages held in per-CPU batches show as freed. Never set for a real host.
+   */
+  readonly disposable?: boolean
   /** Where a file is, for messages (`/sys/kernel/debug/page_owner`, a recorded file's path). */
   locate?(file: KernelFile): string
   /** The file as a stream of bytes. Rejects with FileMissingError or PermissionError. */

@@ -15,6 +15,11 @@ export interface FreeOptions extends BudgetOptions {
    * some pages later than the syscall that released them (per-CPU lists, LRU batches, RCU).
    */
   settle?: number
+  /**
+   * Flush the kernel's per-CPU page batches before each sample (see Measurement.drain). Default:
+   * on for a disposable kernel (the QEMU target), off elsewhere, since it drops clean page cache.
+   */
+  drain?: boolean
 }
 
 export interface BudgetOptions extends DeltaOptions {
@@ -31,6 +36,8 @@ interface Bounds {
   expected: string
   /** Milliseconds to keep re-sampling while the verdict is not yet reached. */
   settle?: number
+  /** Run before each sample (toFreeAll drains the kernel's page batches). */
+  prepare?: () => Promise<void>
 }
 
 interface Scale {
@@ -67,7 +74,11 @@ async function judge(
   })
   const selector = session.selector(options)
   const deadline = Date.now() + (bounds.settle ?? 0)
-  let delta = await measurement.delta(options, 'expect')
+  const sample = async () => {
+    await bounds.prepare?.()
+    return measurement.delta(options, 'expect')
+  }
+  let delta = await sample()
   const judged = () => ({
     over: bounds.max === undefined ? 0 : delta.pages - bounds.max,
     under: bounds.min === undefined ? 0 : bounds.min - delta.pages,
@@ -75,7 +86,7 @@ async function judge(
   // The kernel frees lazily (per-CPU page lists, LRU batches, RCU): give it until the deadline.
   while ((judged().over > 0 || judged().under > 0) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS))
-    delta = await measurement.delta(options, 'expect')
+    delta = await sample()
   }
   const { over, under } = judged()
   const pass = over <= 0 && under <= 0
@@ -126,9 +137,11 @@ export const budgetMatchers: Implementations<'toAllocateAtMost' | 'toAllocateAtL
   async toFreeAll(received, options) {
     const settle = options?.settle ?? DEFAULT_SETTLE_MS
     if (typeof settle !== 'number' || !(settle >= 0)) throw new UsageError(`toFreeAll: settle must be milliseconds >= 0, got ${show(settle)}`)
+    const measurement = asMeasurement(received, 'toFreeAll')
+    const drain = options?.drain ?? measurement.session.target.disposable === true
     return judge(this, received, `toFreeAll(${options?.since ? `{ since: '${options.since}' }` : ''})`, options, ({ slack, words }) => {
       const extra = slack({ pages: 0, bytes: 0 })
-      return { max: extra, expected: `no pages still held${toleranceNote(extra, words)}`, settle }
+      return { max: extra, expected: `no pages still held${toleranceNote(extra, words)}`, settle, ...(drain && { prepare: () => measurement.drain() }) }
     })
   },
 }

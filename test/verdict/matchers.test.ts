@@ -172,6 +172,10 @@ describe('toFreeAll', () => {
     await expect(pageOwner).toFreeAll({ ...shmemWrite, settle: 5000 })
     await expect(expect(pageOwner).toFreeAll({ settle: -1 })).rejects.toThrow(UsageError)
   })
+  it('drains page batches only where the target can run commands', async () => {
+    const { pageOwner } = await afterDd()
+    await expect(expect(pageOwner).toFreeAll({ drain: true })).rejects.toThrow(/cannot drain/)
+  })
   it('does not wait with settle: 0', async () => {
     const { pageOwner, replay } = await afterDd()
     setTimeout(() => replay.step('freed'), 300)

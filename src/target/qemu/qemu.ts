@@ -32,7 +32,7 @@ export interface QemuLaunch {
 export function qemuArgs(launch: QemuLaunch): string[] {
   return [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-accel', launch.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
+    '-accel', launch.accel === 'kvm' ? 'kvm' : 'tcg,thread=single',
     '-cpu', launch.accel === 'kvm' ? 'host' : 'qemu64',
     '-m', String(launch.memory),
     '-smp', String(launch.cpus),
@@ -41,7 +41,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-append', launch.cmdline,
     '-chardev', `file,id=console,path=${optionValue(launch.consoleLog)}`,
     '-serial', 'chardev:console',
-    '-device', 'virtio-serial-pci,event_idx=off',
+    '-device', 'virtio-serial-pci',
     '-chardev', `socket,id=pb,path=${optionValue(launch.agentSocket)},server=on,wait=off`,
     '-device', 'virtserialport,chardev=pb,name=page-budget',
   ]

@@ -13,6 +13,7 @@ const EXEC_TIMEOUT = 5 * 60_000
  */
 export class QemuTarget implements Target {
   readonly description: string
+  readonly disposable = true
   readonly #channel: RequestChannel
   readonly #close: () => Promise<void>
   readonly #paths = kernelPaths()
@@ -21,6 +22,10 @@ export class QemuTarget implements Target {
     this.#channel = channel
     this.description = description
     this.#close = close
+  }
+
+  locate(file: KernelFile): string {
+    return this.#paths[file]
   }
 
   read(file: KernelFile): AsyncIterable<Uint8Array> {
