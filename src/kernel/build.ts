@@ -5,12 +5,13 @@ import { performance } from 'node:perf_hooks'
 import { KernelBuildError } from '../errors.js'
 import { acquireLock } from '../io/lock.js'
 import { fetchKernelSource } from './apt.js'
-import { findCachedKernel, kernelKey, readBzImageVersion, type KernelRecord, kernelCacheDir } from './cache.js'
+import { defaultCacheDir } from '../io/cache-dir.js'
+import { findCachedKernel, kernelKey, readBzImageVersion, type KernelRecord } from './cache.js'
 import { configureKernel, fragmentHash } from './config.js'
 import { streamStep } from './run.js'
 import { checkBuildTools } from './tools.js'
 
-export { findBuiltKernel, kernelCacheDir } from './cache.js'
+export { findBuiltKernel } from './cache.js'
 
 export interface BuildKernelOptions {
   cacheDir?: string
@@ -39,7 +40,7 @@ const LOCK_TIMEOUT_MS = 3 * 60 * 60 * 1000
  */
 export async function buildKernel(options: BuildKernelOptions = {}): Promise<KernelBuild> {
   const started = performance.now()
-  const cacheDir = options.cacheDir ?? kernelCacheDir()
+  const cacheDir = options.cacheDir ?? defaultCacheDir()
   const hash = fragmentHash()
   const reuse = (): KernelBuild | undefined => {
     const cached = options.force ? undefined : findCachedKernel(cacheDir, hash)

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { defaultCacheDir } from '../io/cache-dir.js'
 import { fragmentHash } from './config.js'
 
 /** What a cached kernel's kernel.json records beside its bzImage. */
@@ -19,13 +19,6 @@ export type KernelRecord = z.infer<typeof KernelRecord>
 export interface CachedKernel {
   bzImage: string
   record: KernelRecord
-}
-
-/** $PAGE_BUDGET_CACHE, else $XDG_CACHE_HOME/page-budget, else ~/.cache/page-budget. */
-export function kernelCacheDir(): string {
-  const env = process.env
-  if (env.PAGE_BUDGET_CACHE) return env.PAGE_BUDGET_CACHE
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'page-budget')
 }
 
 /** Kernels live in kernels/<sourceVersion>-<fragmentHash>/: found by hash alone, so no apt call is needed. */
@@ -49,7 +42,7 @@ export function findCachedKernel(cacheDir: string, hash: string): CachedKernel |
 }
 
 /** The cached bzImage for the current kernel/config.fragment, or undefined when none is built yet. */
-export function findBuiltKernel(cacheDir: string = kernelCacheDir()): string | undefined {
+export function findBuiltKernel(cacheDir: string = defaultCacheDir()): string | undefined {
   return findCachedKernel(cacheDir, fragmentHash())?.bzImage
 }
 

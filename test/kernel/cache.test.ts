@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { findBuiltKernel, findCachedKernel, kernelCacheDir, kernelKey, readBzImageVersion } from '../../src/kernel/cache.js'
+import { defaultCacheDir } from '../../src/io/cache-dir.js'
+import { findBuiltKernel, findCachedKernel, kernelKey, readBzImageVersion } from '../../src/kernel/cache.js'
 import { fragmentHash } from '../../src/kernel/config.js'
 import { fakeBzImage, storeFakeKernel } from './fake-cache.js'
 
@@ -42,7 +43,7 @@ describe('findCachedKernel', () => {
   })
 })
 
-describe('kernelCacheDir', () => {
+describe('defaultCacheDir', () => {
   const saved = { ...process.env }
   afterEach(() => {
     process.env = { ...saved }
@@ -51,11 +52,11 @@ describe('kernelCacheDir', () => {
   it('prefers PAGE_BUDGET_CACHE, then XDG_CACHE_HOME', () => {
     process.env.PAGE_BUDGET_CACHE = '/x/pb'
     process.env.XDG_CACHE_HOME = '/x/xdg'
-    expect(kernelCacheDir()).toBe('/x/pb')
+    expect(defaultCacheDir()).toBe('/x/pb')
     delete process.env.PAGE_BUDGET_CACHE
-    expect(kernelCacheDir()).toBe('/x/xdg/page-budget')
+    expect(defaultCacheDir()).toBe('/x/xdg/page-budget')
     delete process.env.XDG_CACHE_HOME
-    expect(kernelCacheDir()).toMatch(/\/\.cache\/page-budget$/)
+    expect(defaultCacheDir()).toMatch(/\/\.cache\/page-budget$/)
   })
 })
 
@@ -64,7 +65,7 @@ const built = findBuiltKernel()
 describe.skipIf(!built)('the built test kernel', () => {
   it('is the cached bzImage, and its banner names the recorded version', () => {
     const image = readFileSync(built as string)
-    const record = findCachedKernel(kernelCacheDir(), fragmentHash())?.record
+    const record = findCachedKernel(defaultCacheDir(), fragmentHash())?.record
     expect(record?.version).toMatch(/^\d+\.\d+/)
     expect(readBzImageVersion(image)?.startsWith(`${record?.version} `)).toBe(true)
     expect(image.includes(Buffer.from(record?.version ?? 'none'))).toBe(true)
