@@ -9,6 +9,9 @@ import { pageBudget } from './src/vitest/plugin.js'
  */
 export default defineConfig({
   test: {
+    // At least two workers even on a 2-core machine: the kernel project's workers-a and
+    // workers-b files must run at the same time against the one VM.
+    maxWorkers: 3,
     projects: [
       {
         test: {

@@ -9,6 +9,7 @@ import { test } from '../../../src/vitest/index.js'
  */
 export function ownPagesTest(name: string, mib: number): void {
   test(`${name} sees only its own ${mib} MiB`, async ({ pageOwner }) => {
+    console.log(`${name}: worker pid ${process.pid}, measured section from ${new Date(pageOwner.start.takenAt).toISOString()}`)
     await pageOwner.exec(`dd if=/dev/zero of=/tmpfs/${name} bs=1M count=${mib} status=none; sleep 2`)
     await expect(pageOwner).toAllocateBetween(`${mib} MiB`, `${mib} MiB`, { frames: ['shmem_*'], tolerance: '1%' })
     await pageOwner.exec(`rm /tmpfs/${name}`)
