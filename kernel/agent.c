@@ -17,6 +17,9 @@
  *                ECANCELED follows); ignored for ids that already finished
  *   0x05 ACK     u32 bytes: the host consumed this much of a READ; the window grows by it
  *   0x06 STAT    path: can the file be opened for reading? DONE or ERROR
+ *   0x07 PING    id 0, empty, no answer: sent while requests are open, because incoming data
+ *                wakes QEMU's main loop, which then delivers guest timer interrupts it had
+ *                slept through (QEMU 7.2 under TCG: a guest could stall for good otherwise)
  * Guest -> host:
  *   0x81 HELLO   id 0, `key=value` lines: boot_id, release, page_size, agent. Sent when the
  *                host connects (or at start when it already is)
@@ -69,6 +72,7 @@ extern char **environ;
 
 enum {
 	T_EXEC = 0x01, T_READ = 0x02, T_WRITE = 0x03, T_CANCEL = 0x04, T_ACK = 0x05, T_STAT = 0x06,
+	T_PING = 0x07,
 	T_HELLO = 0x81, T_STDOUT = 0x82, T_STDERR = 0x83, T_DATA = 0x84, T_EXIT = 0x85,
 	T_ERROR = 0x86, T_DONE = 0x87,
 };
@@ -384,7 +388,7 @@ static void cancel(uint32_t id)
 
 static void handle_frame(uint32_t id, int type, const unsigned char *p, size_t n)
 {
-	if (type != T_CANCEL && type != T_ACK && find_request(id)) {
+	if (type != T_CANCEL && type != T_ACK && type != T_PING && find_request(id)) {
 		send_error(id, EBUSY, "request", "(id already in use)");
 		return;
 	}
@@ -394,6 +398,7 @@ static void handle_frame(uint32_t id, int type, const unsigned char *p, size_t n
 	case T_WRITE: do_write(id, p, n); break;
 	case T_STAT: do_stat(id, p, n); break;
 	case T_CANCEL: cancel(id); break;
+	case T_PING: break;
 	case T_ACK: {
 		struct request *r = find_request(id);
 		if (r && r->type == T_READ && n >= 4)

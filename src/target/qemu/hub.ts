@@ -1,4 +1,4 @@
-import { FrameType, isTerminal, nextFreeId, type Frame } from './protocol.js'
+import { FrameType, isTerminal, nextFreeId, payload, type Frame } from './protocol.js'
 
 /** One user of the agent: the VM's own process, or a broker connection from another process. */
 export interface HubClient {
@@ -22,12 +22,19 @@ interface Route {
  * Every request gets a hub-wide id on the way in and its own id back on the way out, so
  * concurrent clients never collide; the mapping lives until the request's terminal frame.
  */
+/** How long requests may wait with nothing heard from the agent before the port is nudged. */
+const NUDGE_MS = 200
+/** Request ids start at 1 (nextFreeId), so an ACK for id 0 concerns no request. */
+const NO_REQUEST = 0
+
 export class AgentHub {
   readonly #toAgent: (frame: Frame) => void
   readonly #routes = new Map<number, Route>()
   readonly #byClient = new Map<HubClient, Map<number, number>>()
   #nextId = 0
   #failure: Error | undefined
+  #lastHeard = Date.now()
+  #nudger: NodeJS.Timeout | undefined
 
   constructor(toAgent: (frame: Frame) => void) {
     this.#toAgent = toAgent
@@ -53,6 +60,7 @@ export class AgentHub {
 
   /** A frame from the agent, routed back to the client that asked, under the client's id. */
   receive(frame: Frame): void {
+    this.#lastHeard = Date.now()
     const route = this.#routes.get(frame.id)
     if (!route) return
     if (isTerminal(frame.type)) {
@@ -65,6 +73,7 @@ export class AgentHub {
 
   /** The agent is gone: every client fails now, and any that attaches later fails at once. */
   fail(error: Error): void {
+    clearInterval(this.#nudger)
     this.#failure ??= error
     const clients = [...this.#byClient.keys()]
     this.#byClient.clear()
@@ -83,6 +92,25 @@ export class AgentHub {
       this.#routes.set(id, { client, localId: frame.id })
     }
     this.#toAgent({ ...frame, id })
+    this.#watch()
+  }
+
+  /**
+   * Under QEMU's TCG, about one command in a few thousand was seen to stall, its answer held
+   * back until the host sent the port something more. So while requests are open and the agent
+   * has been quiet for a while, the hub sends it a no-op (an ACK of nothing, for no request).
+   */
+  #watch(): void {
+    if (this.#nudger) return
+    this.#nudger = setInterval(() => {
+      if (this.#routes.size === 0) {
+        clearInterval(this.#nudger)
+        this.#nudger = undefined
+      } else if (Date.now() - this.#lastHeard >= NUDGE_MS) {
+        this.#toAgent({ id: NO_REQUEST, type: FrameType.Ack, payload: payload.ack(0) })
+      }
+    }, NUDGE_MS)
+    this.#nudger.unref()
   }
 
 }
