@@ -18,6 +18,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
+          // Some unit tests stream the 45 MB per-page capture; CI machines are shared and slow.
+          testTimeout: 30_000,
         },
       },
       {

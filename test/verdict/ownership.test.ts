@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../../src/vitest/expect.js'
 import { UnsupportedKernelError, UsageError } from '../../src/errors.js'
 import { Session } from '../../src/session/session.js'
@@ -9,9 +9,6 @@ import { failure, stackEntry, tempDir } from '../helpers.js'
 
 // The seed's "after" slide as recorded files (see test/fixtures/make-rfc-swap-after.mjs):
 // dd wrote 256 MiB; 25000 of its pages are in swap, 30000 were read back (still dd's).
-// Each check streams the 45 MB per-page file twice (at the mark and now).
-vi.setConfig({ testTimeout: 30_000 })
-
 const RFC = fileURLToPath(new URL('../fixtures/rfc-swap-after', import.meta.url))
 const ddWrite = { frames: ['shmem_*', 'vfs_write'] }
 
