@@ -17,9 +17,10 @@
  *                ECANCELED follows); ignored for ids that already finished
  *   0x05 ACK     u32 bytes: the host consumed this much of a READ; the window grows by it
  *   0x06 STAT    path: can the file be opened for reading? DONE or ERROR
- *   0x07 PING    id 0, empty, no answer: sent while requests are open, because incoming data
- *                wakes QEMU's main loop, which then delivers guest timer interrupts it had
- *                slept through (QEMU 7.2 under TCG: a guest could stall for good otherwise)
+ *   0x07 PING    id 0, empty, no answer: sent while requests are open and the agent is quiet,
+ *                because incoming data wakes QEMU's main loop, which then delivers guest timer
+ *                interrupts it had slept through (QEMU 7.2 under TCG: a guest could stall for
+ *                good otherwise)
  * Guest -> host:
  *   0x81 HELLO   id 0, `key=value` lines: boot_id, release, page_size, agent. Sent when the
  *                host connects (or at start when it already is)

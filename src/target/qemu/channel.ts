@@ -3,11 +3,21 @@ import type { ExecResult } from '../types.js'
 import type { AgentHub } from './hub.js'
 import { decodeError, decodeExit, Errno, FrameType, isTerminal, nextFreeId, payload, READ_WINDOW, type Frame } from './protocol.js'
 
-/** A channel in the hub's own process: frames go to the hub and come back without a socket in between. */
+/**
+ * A channel in the hub's own process: frames go to the hub and come back without a socket in
+ * between. After detach() its requests fail at once instead of waiting for a hub that no longer
+ * listens.
+ */
 export function attachChannel(hub: AgentHub): { channel: RequestChannel; detach(): void } {
   const channel = new RequestChannel((frame) => port.send(frame))
   const port = hub.attach({ deliver: (frame) => channel.receive(frame), fail: (error) => channel.fail(error) })
-  return { channel, detach: () => port.detach() }
+  return {
+    channel,
+    detach: () => {
+      port.detach()
+      channel.fail(new TargetError('this target was closed (the VM itself runs until QemuVm.stop())'))
+    },
+  }
 }
 
 /** What a request does with the frames that answer it. */

@@ -1,4 +1,4 @@
-import { FrameType, isTerminal, nextFreeId, payload, type Frame } from './protocol.js'
+import { FrameType, isTerminal, nextFreeId, type Frame } from './protocol.js'
 
 /** One user of the agent: the VM's own process, or a broker connection from another process. */
 export interface HubClient {
@@ -17,16 +17,14 @@ interface Route {
   localId: number
 }
 
+/** How long open requests may go with nothing heard from the agent before it gets a PING. */
+const NUDGE_MS = 100
+
 /**
  * Shares the one agent connection between clients that each number their requests from 1.
  * Every request gets a hub-wide id on the way in and its own id back on the way out, so
  * concurrent clients never collide; the mapping lives until the request's terminal frame.
  */
-/** How long requests may wait with nothing heard from the agent before the port is nudged. */
-const NUDGE_MS = 200
-/** Request ids start at 1 (nextFreeId), so an ACK for id 0 concerns no request. */
-const NO_REQUEST = 0
-
 export class AgentHub {
   readonly #toAgent: (frame: Frame) => void
   readonly #routes = new Map<number, Route>()
@@ -96,9 +94,11 @@ export class AgentHub {
   }
 
   /**
-   * Under QEMU's TCG, about one command in a few thousand was seen to stall, its answer held
-   * back until the host sent the port something more. So while requests are open and the agent
-   * has been quiet for a while, the hub sends it a no-op (an ACK of nothing, for no request).
+   * QEMU 7.2 under TCG was seen to sleep through a guest's timer interrupts until some fd woke
+   * its main loop: a command in the guest stayed runnable but unrun (a `dd` for minutes, one
+   * `true` in a few hundred) until the host happened to send the next frame, and for good if
+   * none came. Any data arriving on the port is such a wakeup, so while requests are open and
+   * the agent has been quiet, it gets a PING (a no-op) every NUDGE_MS.
    */
   #watch(): void {
     if (this.#nudger) return
@@ -107,10 +107,9 @@ export class AgentHub {
         clearInterval(this.#nudger)
         this.#nudger = undefined
       } else if (Date.now() - this.#lastHeard >= NUDGE_MS) {
-        this.#toAgent({ id: NO_REQUEST, type: FrameType.Ack, payload: payload.ack(0) })
+        this.#toAgent({ id: 0, type: FrameType.Ping, payload: new Uint8Array() })
       }
     }, NUDGE_MS)
     this.#nudger.unref()
   }
-
 }

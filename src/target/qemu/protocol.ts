@@ -9,9 +9,10 @@ import { TargetError } from '../../errors.js'
  *
  * Host -> guest: EXEC (command for `/bin/sh -c`, own process group), READ (u32 window | path),
  * WRITE (u32 path length | path | data), CANCEL (empty), ACK (u32 bytes consumed of a READ),
- * STAT (path). Guest -> host: HELLO (id 0, `key=value` lines), STDOUT, STDERR, DATA, EXIT
- * (u8 signaled | u32 code or signal), ERROR (u32 errno | message), DONE. Every request ends with
- * exactly one EXIT, ERROR or DONE. Broker -> client only: GONE (id 0, message): the VM is gone.
+ * STAT (path), PING (id 0, empty, unanswered: see AgentHub). Guest -> host: HELLO (id 0,
+ * `key=value` lines), STDOUT, STDERR, DATA, EXIT (u8 signaled | u32 code or signal), ERROR
+ * (u32 errno | message), DONE. Every request ends with exactly one EXIT, ERROR or DONE.
+ * Broker -> client only: GONE (id 0, message): the VM is gone.
  */
 export const FrameType = {
   Exec: 0x01,
@@ -20,6 +21,7 @@ export const FrameType = {
   Cancel: 0x04,
   Ack: 0x05,
   Stat: 0x06,
+  Ping: 0x07,
   Hello: 0x81,
   Stdout: 0x82,
   Stderr: 0x83,
@@ -29,8 +31,6 @@ export const FrameType = {
   Done: 0x87,
   Gone: 0x88,
 } as const
-
-export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType]
 
 export interface Frame {
   id: number
@@ -44,7 +44,7 @@ export function isTerminal(type: number): boolean {
 }
 
 /** Linux errno values as the agent sends them (the guest is always Linux, whatever the host is). */
-export const Errno = { EPERM: 1, ENOENT: 2, EACCES: 13, ECANCELED: 125 } as const
+export const Errno = { EPERM: 1, ENOENT: 2, EACCES: 13 } as const
 
 /** How far a READ may run ahead of its consumer: bounds memory on the host and in the broker. */
 export const READ_WINDOW = 1024 * 1024
@@ -126,7 +126,7 @@ export class FrameDecoder {
 
 const utf8 = new TextEncoder()
 
-export function u32(value: number): Uint8Array {
+function u32(value: number): Uint8Array {
   const bytes = new Uint8Array(4)
   new DataView(bytes.buffer).setUint32(0, value, true)
   return bytes
@@ -165,10 +165,6 @@ export interface AgentFailure {
 export function decodeError(bytes: Uint8Array): AgentFailure {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
   return { errno: view.readUInt32LE(0), message: view.subarray(4).toString('utf8') }
-}
-
-export function encodeError(failure: AgentFailure): Uint8Array {
-  return concat(u32(failure.errno), utf8.encode(failure.message))
 }
 
 /** HELLO's `key=value` lines; unknown keys are kept so newer agents can add some. */

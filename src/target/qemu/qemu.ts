@@ -24,16 +24,13 @@ export interface QemuLaunch {
  * reboot or panic (panic=-1) into QEMU exiting.
  *
  * Under TCG the CPU is `max` for RDRAND: the guest's entropy pool is ready at once, where
- * mkswap would otherwise wait ~2 s for it. But not its MONITOR/MWAIT: TCG runs MWAIT as a plain
- * halt, while a Linux guest idling in MWAIT expects a store to wake it and skips the wakeup
- * interrupt, so a task woken from the other vCPU slept until some unrelated interrupt (seen: the
- * agent missing a SIGCHLD, and an exec hanging, until the host happened to send a frame).
+ * mkswap (pb.swap) would otherwise wait ~2 s for it.
  */
 export function qemuArgs(launch: QemuLaunch): string[] {
   return [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-accel', launch.accel === 'kvm' ? 'kvm' : 'tcg,thread=single',
-    '-cpu', launch.accel === 'kvm' ? 'host' : 'qemu64',
+    '-accel', launch.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
+    '-cpu', launch.accel === 'kvm' ? 'host' : 'max',
     '-m', String(launch.memory),
     '-smp', String(launch.cpus),
     '-kernel', launch.kernel,

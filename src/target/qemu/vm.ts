@@ -134,8 +134,8 @@ async function runningVm(booted: BootedVm, accel: Accel, description: string): P
     if (!exit) qemu.kill()
     const how = exit ? describeExit(exit) : `agent connection lost${broken ? `: ${broken.message}` : ''}`
     const error = stopping
-      ? new VmError(`the VM was stopped (${description})`)
-      : await vmFailure(`the VM exited (${how}) (${description})`, { consoleLog: booted.consoleLog, stderr: qemu.stderr() })
+      ? new VmError(`the VM was stopped: ${description}`)
+      : await vmFailure(`the VM exited (${how}): ${description}`, { consoleLog: booted.consoleLog, stderr: qemu.stderr() })
     hub.fail(error)
     await broker.close()
     booted.agent.destroy()

@@ -1,26 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { kernelCmdline } from '../../../src/target/qemu/vm.js'
 import { qemuArgs, QEMU } from '../../../src/target/qemu/qemu.js'
+import { running } from './process.js'
 
 const hasQemu = (await execa(QEMU, ['--version'], { reject: false })).exitCode === 0
 const CHILD = fileURLToPath(new URL('./qemu-child.mjs', import.meta.url))
-
-/** Gone, or a zombie nobody has reaped yet: either way no longer running. */
-function running(pid: number): boolean {
-  if (!existsSync(`/proc/${pid}`)) return false
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-}
-
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 50))) {
-    if (check()) return true
-  }
-  return check()
-}
 
 describe('QEMU command line', () => {
   it('boots with page_owner on, the swap size for init, and the caller\'s additions', () => {
@@ -45,6 +31,6 @@ describe.skipIf(!hasQemu)('QEMU does not outlive the process that started it', (
     expect(running(pid)).toBe(true)
     if (how.startsWith('SIG')) child.kill(how as NodeJS.Signals)
     await child
-    expect(await until(() => !running(pid), 5_000)).toBe(true)
+    await expect.poll(() => running(pid), { timeout: 5_000 }).toBe(false)
   }, 30_000)
 })
