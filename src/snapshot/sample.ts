@@ -1,5 +1,6 @@
 import { parseFrame, parseShowHandles, readPageOwner, readShowStacksText, readSwapPageOwner } from '../format/index.js'
 import { where } from '../target/read.js'
+import { stackKeyOf } from '../select/owners.js'
 import type { Frame, HandleCounts } from '../format/types.js'
 import type { SamplePath } from '../target/probe.js'
 import type { Target } from '../target/types.js'
@@ -27,8 +28,7 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
     case 'page_owner': {
       const counts: HandleCounts = new Map()
       await readPageOwner(target.read('page_owner'), file, (record) => {
-        const text = record.frames.map((f) => f.raw).join('\n')
-        const key = hashText(text)
+        const key = stackKeyOf(record.frames)
         counts.set(key, (counts.get(key) ?? 0) + 2 ** record.order)
         stacks.learnFrames(key, record.frames)
       })

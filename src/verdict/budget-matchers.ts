@@ -78,17 +78,18 @@ async function judge(
     await bounds.prepare?.()
     return measurement.delta(options, 'expect')
   }
-  let delta = await sample()
-  const judged = () => ({
-    over: bounds.max === undefined ? 0 : delta.pages - bounds.max,
-    under: bounds.min === undefined ? 0 : bounds.min - delta.pages,
+  const outside = (pages: number) => ({
+    over: bounds.max === undefined ? 0 : pages - bounds.max,
+    under: bounds.min === undefined ? 0 : bounds.min - pages,
   })
-  // The kernel frees lazily (per-CPU page lists, LRU batches, RCU): give it until the deadline.
-  while ((judged().over > 0 || judged().under > 0) && Date.now() < deadline) {
+  let delta = await sample()
+  let { over, under } = outside(delta.pages)
+  // The kernel frees lazily (per-CPU page lists, RCU): give it until the deadline.
+  while ((over > 0 || under > 0) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS))
     delta = await sample()
+    ;({ over, under } = outside(delta.pages))
   }
-  const { over, under } = judged()
   const pass = over <= 0 && under <= 0
   const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
   const isNot = state.isNot ?? false

@@ -12,8 +12,9 @@ import { failure, stackEntry, tempDir } from '../helpers.js'
 const RFC = fileURLToPath(new URL('../fixtures/rfc-swap-after', import.meta.url))
 const ddWrite = { frames: ['shmem_*', 'vfs_write'] }
 
-async function swapScenario(to: 'after' | 'stolen') {
-  const replay = new ReplayTarget({ dir: RFC, step: 'before' })
+/** Start at `before`, mark `written` with owners, then move to `to`: the swap scenario's three instants. */
+async function swapScenario(to: 'after' | 'stolen' | 'swapped', dir = RFC) {
+  const replay = new ReplayTarget({ dir, step: 'before' })
   const session = await Session.open(replay, { cacheDir: tempDir() })
   const pageOwner = await session.begin()
   replay.step('written')
@@ -101,11 +102,7 @@ describe('the stock kernel, recorded in QEMU (scripts/capture.mjs)', () => {
   const STOCK = fileURLToPath(new URL('../fixtures/linux-7.2.13-qemu-swap', import.meta.url))
 
   it('loses dd\'s ownership of the pages cat read back, by process and by stack', async () => {
-    const replay = new ReplayTarget({ dir: STOCK, step: 'before' })
-    const pageOwner = await (await Session.open(replay, { cacheDir: tempDir() })).begin()
-    replay.step('written')
-    await pageOwner.mark('written', { owners: true })
-    replay.step('swapped')
+    const { pageOwner } = await swapScenario('swapped', STOCK)
     await expect(pageOwner).not.toRemainOwnedBy({ comm: 'dd' }, { since: 'written' })
     const byProcess = await failure(expect(pageOwner).toRemainOwnedBy({ comm: 'dd' }, { since: 'written' }))
     expect(byProcess).toMatch(/Received: 48728 pages \(190\.34 MiB\) still its own \(48728 resident, 0 in swap\); 16952 pages \(66\.22 MiB\) moved away/)
