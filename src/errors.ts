@@ -1,18 +1,40 @@
+/** Marks page-budget's errors, so `instanceof` holds across duplicate installs of the package. */
+const BRAND = Symbol.for('page-budget.error')
+
 /**
  * Every failure page-budget reports on purpose is a PageBudgetError: a stable `code`
  * for programs, a message for people, and a `hint` that says what to do about it.
  * The original error, when there is one, is kept as `cause`.
+ *
+ * Each error carries the names of its class chain under a registered symbol, and `instanceof`
+ * checks that list as well as the prototype chain: an error thrown by one copy of page-budget
+ * (a plugin's own dependency) is still `instanceof VmError` for the copy the test imported.
  */
 export class PageBudgetError extends Error {
   readonly code: string
   readonly hint: string | undefined
+  declare readonly [BRAND]: readonly string[]
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    const names = typeof value === 'object' && value !== null ? (value as { [BRAND]?: unknown })[BRAND] : undefined
+    return Array.isArray(names) && names.includes(this.name)
+  }
 
   constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(options.hint ? `${message}\n  hint: ${options.hint}` : message, { cause: options.cause })
     this.name = new.target.name
     this.code = code
     this.hint = options.hint
+    const names: string[] = []
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) names.push((c as { name: string }).name)
+    Object.defineProperty(this, BRAND, { value: names, enumerable: false })
   }
+}
+
+/** A type guard for any page-budget error, optionally with one `code`; works across duplicate installs. */
+export function isPageBudgetError(value: unknown, code?: string): value is PageBudgetError {
+  return value instanceof PageBudgetError && (code === undefined || value.code === code)
 }
 
 /** Text from a debugfs file (or a recording of one) that does not have the expected shape. */
@@ -85,15 +107,102 @@ export class UnsupportedKernelError extends PageBudgetError {
 
 /** A target could not do what was asked: a command failed, a connection dropped. */
 export class TargetError extends PageBudgetError {
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super('E_TARGET', message, options)
+  constructor(message: string, options: { hint?: string; cause?: unknown; code?: string } = {}) {
+    super(options.code ?? 'E_TARGET', message, options)
+  }
+}
+
+/** Waiting for another process's measured section (or kernel build, or baseline write) took too long. */
+export class LockTimeoutError extends TargetError {
+  readonly lock: string
+  constructor(lock: string, message: string, options: { hint?: string } = {}) {
+    super(message, { ...options, code: 'E_LOCK_TIMEOUT' })
+    this.lock = lock
+  }
+}
+
+/** A command on the target ended with a non-zero status: its exit code and output, execa-style. */
+export class ExecError extends TargetError {
+  readonly command: string
+  readonly exitCode: number
+  /** The signal that ended the command (`SIGKILL`), when one did (exit codes 129 to 159). */
+  readonly signal: string | undefined
+  readonly stdout: string
+  readonly stderr: string
+
+  constructor(command: string, result: { exitCode: number; stdout: string; stderr: string }, options: { message?: string; hint?: string; cause?: unknown; code?: string } = {}) {
+    const signal = signalOf(result.exitCode)
+    const tail = result.stderr.trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n')
+    const how = signal ? `was killed by ${signal} (exit ${result.exitCode})` : `exited with ${result.exitCode}`
+    const head = options.message ?? `command ${how}: ${command}`
+    super(tail ? `${head}\n${tail.split('\n').map((line) => `  | ${line}`).join('\n')}` : head, {
+      hint: options.hint ?? 'pass { reject: false } to exec when a non-zero exit is expected',
+      cause: options.cause,
+      code: options.code ?? 'E_EXEC',
+    })
+    this.command = command
+    this.exitCode = result.exitCode
+    this.signal = signal
+    this.stdout = result.stdout
+    this.stderr = result.stderr
+  }
+}
+
+const STDERR_TAIL_LINES = 10
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' }
+
+function signalOf(exitCode: number): string | undefined {
+  if (exitCode <= 128 || exitCode >= 160) return undefined
+  return SIGNALS[exitCode - 128] ?? `signal ${exitCode - 128}`
+}
+
+/** The kernel's OOM killer ended a workload: which process, and what it held when it was chosen. */
+export class OomKilledError extends ExecError {
+  /** The victim as the kernel's log names it (it may be a child of the command's shell). */
+  readonly victim: { pid: number; comm: string; anonRssKiB?: number; fileRssKiB?: number; shmemRssKiB?: number }
+
+  constructor(command: string, result: { exitCode: number; stdout: string; stderr: string }, victim: OomKilledError['victim'], log: string) {
+    const held = [['anon', victim.anonRssKiB], ['file', victim.fileRssKiB], ['shmem', victim.shmemRssKiB]]
+      .filter(([, kib]) => kib !== undefined)
+      .map(([what, kib]) => `${what} ${Math.round(Number(kib) / 1024)} MiB`)
+    super(command, result, {
+      code: 'E_OOM',
+      message: `the guest's OOM killer ended ${victim.comm} (pid ${victim.pid})${held.length ? `, which held ${held.join(', ')}` : ''}: ${command}\n${log.split('\n').map((line) => `  > ${line}`).join('\n')}`,
+      hint: 'the workload needs more memory than the guest has: give the VM more (the qemu target\'s memory option), write less, or push pages to swap with pageOwner.reclaim() instead of filling memory',
+    })
+    this.victim = victim
   }
 }
 
 /** The virtual machine behind a QEMU target stopped, failed to boot or stopped answering. */
 export class VmError extends PageBudgetError {
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super('E_VM', message, options)
+  constructor(message: string, options: { hint?: string; cause?: unknown; code?: string } = {}) {
+    super(options.code ?? 'E_VM', message, options)
+  }
+}
+
+const KERNEL_FAULTS = {
+  panic: 'a panic',
+  oops: 'an oops',
+  bug: 'a BUG',
+  'soft-lockup': 'a soft lockup',
+  'hung-task': 'a hung task',
+  'rcu-stall': 'an RCU stall',
+} as const
+
+/** The guest kernel panicked, oopsed, hit a BUG or locked up: every test on that VM stops at once. */
+export class GuestKernelError extends VmError {
+  readonly kind: keyof typeof KERNEL_FAULTS
+  /** The console lines from the report's first line on. */
+  readonly report: string
+
+  constructor(kind: GuestKernelError['kind'], report: string, consoleLog: string) {
+    super(`the guest kernel reported ${KERNEL_FAULTS[kind]}\n${report.split('\n').map((line) => `  | ${line}`).join('\n')}`, {
+      hint: `the kernel under test is broken, not the test: the whole console is in ${consoleLog}`,
+      code: 'E_GUEST_KERNEL',
+    })
+    this.kind = kind
+    this.report = report
   }
 }
 
