@@ -52,7 +52,10 @@ export const test = base.extend<PageBudgetTestFixtures, PageBudgetWorkerFixtures
     { scope: 'worker', timeout: SESSION_TIMEOUT },
   ],
   pageOwner: async ({ pageBudget }, use, testInfo) => {
+    // The test's timeout runs from about now (the lock wait below counts towards it); 0 is none.
+    const deadline = testInfo.timeout > 0 ? Date.now() + testInfo.timeout : undefined
     const measurement = await pageBudget.begin()
+    measurement.deadline = deadline
     measurement.test = { file: testInfo.file, title: testInfo.titlePath.slice(1), updateBaselines: UPDATE[testInfo.config.updateSnapshots] }
     try {
       await use(measurement)

@@ -1,10 +1,15 @@
-import { TargetError, UsageError } from '../errors.js'
+import { ExecError, UnawaitedAssertionError, UsageError } from '../errors.js'
 import { sampleOwners, type OwnersSample } from '../select/owners.js'
 import type { StackSelector } from '../select/selector.js'
 import { computeDelta, type Delta } from '../snapshot/delta.js'
 import { countsFor, type Include } from '../snapshot/include.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
+import { drainPageBatches } from '../target/drain.js'
+import { explainKill } from '../target/oom.js'
 import type { ExecOptions, ExecResult } from '../target/types.js'
+import type { Budget } from '../verdict/budget.js'
+import { parseBudget } from '../verdict/budget.js'
+import { reclaim, type ReclaimOptions, type ReclaimResult } from './reclaim.js'
 import { medianRun, type RepeatOptions, type RepeatRun } from './repeat.js'
 import type { Session } from './session.js'
 
@@ -86,7 +91,15 @@ export class Measurement {
   readonly #owners = new Map<string, OwnersSample>()
   /** Repeated sections by name: the median run stands in for "since the mark, until now". */
   readonly #repeats = new Map<string, RepeatRun>()
+  /**
+   * When the test's own timeout runs out (epoch ms), as the framework's fixture knows it:
+   * polling matchers stop re-sampling in time to report their verdict instead of a timeout.
+   */
+  deadline: number | undefined
   readonly #end: () => Promise<void>
+  /** Assertions started on this section and not yet settled, with where the test wrote them. */
+  readonly #running = new Set<{ call: string; site: BudgetRecord['location']; done: Promise<unknown> }>()
+  #closing = false
   #ended = false
 
   constructor(session: Session, start: Snapshot, end: () => Promise<void>) {
@@ -177,38 +190,74 @@ export class Measurement {
     return this.delta({ since: name })
   }
 
-  /** Runs a command where the kernel is (the workload under test). A non-zero exit throws unless `reject: false`. */
+  /**
+   * Runs a command where the kernel is (the workload under test). A non-zero exit throws an
+   * ExecError (exit code, stdout, stderr) unless `reject: false`; a command the kernel's OOM
+   * killer ended throws OomKilledError, naming the process it chose, even with `reject: false`:
+   * the workload did not run, so nothing measured after it means what the test thinks.
+   */
   async exec(command: string, options: ExecOptions & { reject?: boolean } = {}): Promise<ExecResult> {
     this.#assertOpen()
     const target = this.session.target
     if (!target.exec) throw new UsageError(`${target.description} cannot run commands`, { hint: 'use a local, command or qemu target to run workloads' })
+    const started = performance.now()
     const result = await target.exec(command, options)
-    if (result.exitCode !== 0 && options.reject !== false) {
-      throw new TargetError(`command exited with ${result.exitCode}: ${command}\n${result.stderr.trim()}`, {
-        hint: 'pass { reject: false } to exec when a non-zero exit is expected',
-      })
-    }
+    if (result.exitCode === 0) return result
+    const oom = await explainKill(target, command, result, performance.now() - started)
+    if (oom) throw oom
+    if (options.reject !== false) throw new ExecError(command, result)
     return result
   }
 
   /**
-   * Flushes the kernel's per-CPU LRU batches, which keep a reference to up to 31 pages per CPU
-   * after their file is gone, so those pages show as freed. It writes 1 to drop_caches, which
-   * also drops clean page cache: meant for a disposable test kernel, not a real host.
+   * Pushes about `amount` of memory out by proactive reclaim (cgroup v2 `memory.reclaim`), the
+   * way to write a swap test: unlike filling memory until the kernel gives way, it moves pages
+   * to swap without waking the OOM killer. Says how many pages went to swap.
    */
-  async drain(): Promise<void> {
+  async reclaim(amount: Budget, options: ReclaimOptions = {}): Promise<ReclaimResult> {
     this.#assertOpen()
-    const target = this.session.target
-    if (!target.exec) throw new UsageError(`${target.description} cannot run commands, so it cannot drain the kernel's page batches`)
-    const result = await target.exec('echo 1 > /proc/sys/vm/drop_caches')
-    if (result.exitCode !== 0) throw new TargetError(`draining the page batches failed: ${result.stderr.trim()}`)
+    return reclaim(this.session.target, parseBudget(amount, this.session.pageSize), this.session.pageSize, options)
   }
 
-  /** Ends the measured section (releases the cross-process lock). */
+  /**
+   * Registers an assertion the test has started: `end()` waits for those still running and
+   * then fails the test, because the test returned without awaiting them. `closing` tells such
+   * an assertion, once it settles, that nobody awaits it any more.
+   */
+  async running<T>(call: string, site: BudgetRecord['location'], work: Promise<T>): Promise<T> {
+    const entry = { call, site, done: work }
+    this.#running.add(entry)
+    try {
+      return await work
+    } finally {
+      this.#running.delete(entry)
+    }
+  }
+
+  /** The section is ending: assertions still running were not awaited by the test. */
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  /** Flushes the kernel's per-CPU LRU batches (see drainPageBatches): for a disposable kernel only. */
+  async drain(): Promise<void> {
+    this.#assertOpen()
+    await drainPageBatches(this.session.target)
+  }
+
+  /**
+   * Ends the measured section (releases the cross-process lock). Assertions the test did not
+   * await are let finish first, inside the lock, so they measure this test's pages only; then
+   * the section fails with UnawaitedAssertionError, naming each one and its line.
+   */
   async end(): Promise<void> {
-    if (this.#ended) return
+    if (this.#closing) return
+    this.#closing = true
+    const unawaited = [...this.#running]
+    await Promise.allSettled(unawaited.map((entry) => entry.done))
     this.#ended = true
     await this.#end()
+    if (unawaited.length) throw new UnawaitedAssertionError(unawaited)
   }
 
   #assertOpen(): void {

@@ -19,5 +19,9 @@ export function kernelPaths(debugfsRoot = '/sys/kernel/debug'): Record<KernelFil
     cmdline: '/proc/cmdline',
     kallsyms: '/proc/kallsyms',
     smaps: '/proc/self/smaps',
+    meminfo: '/proc/meminfo',
+    vmstat: '/proc/vmstat',
+    // The root cgroup's: the guest init mounts cgroup v2 at /sys/fs/cgroup, as systemd does.
+    memory_reclaim: '/sys/fs/cgroup/memory.reclaim',
   }
 }

@@ -16,6 +16,9 @@ export type KernelFile =
   | 'cmdline'
   | 'kallsyms'
   | 'smaps'
+  | 'meminfo'
+  | 'vmstat'
+  | 'memory_reclaim'
 
 export interface ExecResult {
   exitCode: number

@@ -8,6 +8,8 @@ import { budgetRecord, callSite } from './record.js'
 /** How long toFreeAll waits, by default, for the kernel to finish freeing. */
 const DEFAULT_SETTLE_MS = 1000
 const SETTLE_POLL_MS = 100
+/** Room left before the test's timeout for one last sample and the failure message. */
+const DEADLINE_MARGIN_MS = 2000
 
 export interface FreeOptions extends BudgetOptions {
   /**
@@ -73,7 +75,8 @@ async function judge(
     words,
   })
   const selector = session.selector(options)
-  const deadline = Date.now() + (bounds.settle ?? 0)
+  const isNot = state.isNot ?? false
+  const deadline = pollDeadline(bounds.settle ?? 0, measurement.deadline)
   const sample = async () => {
     await bounds.prepare?.()
     return measurement.delta(options, 'expect')
@@ -84,15 +87,16 @@ async function judge(
   })
   let delta = await sample()
   let { over, under } = outside(delta.pages)
-  // The kernel frees lazily (per-CPU page lists, RCU): give it until the deadline.
-  while ((over > 0 || under > 0) && Date.now() < deadline) {
+  // The kernel frees lazily (per-CPU page lists, RCU): re-sample until the assertion as written
+  // holds (`.not` included, so `.not.toFreeAll()` returns as soon as pages are seen held) or the
+  // time is up.
+  while ((over <= 0 && under <= 0) === isNot && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS))
     delta = await sample()
     ;({ over, under } = outside(delta.pages))
   }
   const pass = over <= 0 && under <= 0
   const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
-  const isNot = state.isNot ?? false
   measurement.records.push(budgetRecord({ call, isNot, expected: bounds.expected, delta, selector, pass, bounds, site }))
   return {
     pass,
@@ -100,6 +104,16 @@ async function judge(
     expected: bounds.expected,
     message: () => formatMessage({ call, isNot, expected: bounds.expected, delta, selector, verdict }),
   }
+}
+
+/**
+ * Until when a matcher may re-sample: `settle` from now, but never past the test's own timeout
+ * (less a margin for the last sample and the message), so a slow kernel fails the assertion
+ * with its verdict rather than the test with a bare timeout.
+ */
+function pollDeadline(settle: number, testDeadline: number | undefined): number {
+  const wanted = Date.now() + settle
+  return testDeadline === undefined ? wanted : Math.min(wanted, testDeadline - DEADLINE_MARGIN_MS)
 }
 
 function toleranceNote(pages: number, words: Scale['words']): string {

@@ -2,7 +2,8 @@ import { baselineMatchers, type BaselineOptions } from './baseline.js'
 import type { Budget } from './budget.js'
 import { budgetMatchers, type BudgetOptions, type FreeOptions } from './budget-matchers.js'
 import { ownershipMatchers, type OwnershipOptions } from './ownership.js'
-import type { Implementations } from './receiver.js'
+import { isMeasurement, show, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
+import { callSite } from './record.js'
 import type { Owner } from '../select/owners.js'
 
 export type { BudgetOptions, FreeOptions } from './budget-matchers.js'
@@ -31,8 +32,28 @@ export interface PageBudgetMatchers<R = unknown> {
 }
 
 /** Every matcher, framework-free: hand this to a framework's expect.extend(). */
-export const matchers: Implementations = {
+export const matchers: Implementations = awaitedOnly({
   ...budgetMatchers,
   ...ownershipMatchers,
   ...baselineMatchers,
+})
+
+/**
+ * Registers each call with the measured section it judges, so that one the test forgot to
+ * await fails that test when its section ends (UnawaitedAssertionError, with the line), instead
+ * of passing it and rejecting later, blamed on whichever test runs then. Once the section is
+ * closing nobody awaits the result: it resolves as the framework's pass, and the section's
+ * error speaks for it.
+ */
+function awaitedOnly(implementations: Implementations): Implementations {
+  const wrap = <M extends keyof Implementations>(name: M, implementation: Implementations[M]) =>
+    function (this: MatcherState, received: unknown, ...args: unknown[]): Promise<MatcherResult> {
+      // Before any await: the test's own frame is still on the stack.
+      const site = callSite()
+      const run = (implementation as (this: MatcherState, ...all: unknown[]) => Promise<MatcherResult>).call(this, received, ...args)
+      if (!isMeasurement(received)) return run
+      const isNot = this.isNot ?? false
+      return received.running(`${isNot ? 'not.' : ''}${name}(${args.filter((arg) => arg !== undefined).map(show).join(', ')})`, site, run).then((result) => (received.closing ? { ...result, pass: !isNot } : result))
+    }
+  return Object.fromEntries(Object.entries(implementations).map(([name, implementation]) => [name, wrap(name as keyof Implementations, implementation)])) as Implementations
 }

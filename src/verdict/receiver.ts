@@ -25,11 +25,14 @@ export type Implementations<K extends keyof PageBudgetMatchers = keyof PageBudge
   ) => Promise<MatcherResult>
 }
 
+/** Whether `value` is a pageOwner fixture, from this copy of page-budget or another. */
+export function isMeasurement(value: unknown): value is Measurement {
+  return value instanceof Measurement || (typeof value === 'object' && value !== null && MEASUREMENT in value)
+}
+
 /** The pageOwner fixture behind `expect(pageOwner)`; anything else is misuse, and throws. */
 export function asMeasurement(received: unknown, matcher: string): Measurement {
-  if (received instanceof Measurement || (typeof received === 'object' && received !== null && MEASUREMENT in received)) {
-    return received as Measurement
-  }
+  if (isMeasurement(received)) return received
   throw new UsageError(`${matcher} expects the pageOwner fixture, got ${describe(received)}`, {
     hint: 'write `await expect(pageOwner).' + matcher + '(...)` with pageOwner from the test context',
   })

@@ -24,7 +24,10 @@ export const test = base
   })
   // The test's measured section: snapshot at start, marks, deltas, exec.
   .extend('pageOwner', async ({ pageBudget, task }, { onCleanup }): Promise<Measurement> => {
+    // The test's timeout runs from about now (the lock wait below counts towards it).
+    const deadline = task.timeout > 0 ? Date.now() + task.timeout : undefined
     const measurement = await pageBudget.begin()
+    measurement.deadline = deadline
     measurement.test = testIdentity(task, expect.getState().snapshotState.snapshotUpdateState)
     onCleanup(async () => {
       // The reporter reads the budgets from the test's meta after the run.

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js'
 import type { Frame } from '../format/types.js'
 import { compileSelector, type CompiledSelector, type StackSelector } from '../select/selector.js'
 import type { Session } from '../session/session.js'
+import { drainPageBatches } from '../target/drain.js'
 import type { ExecResult } from '../target/types.js'
 import { AlertWatch, type AlertCrossing, type AlertSpec } from './alerts.js'
 import type { StopReason } from './record-format.js'
@@ -90,6 +91,9 @@ export class Watch {
           stopped = tick.stop
           break
         }
+        // The kernel frees some of a finished workload's pages late (per-CPU LRU batches): on a
+        // disposable kernel they are flushed, so the last sample shows what the workload left.
+        if (last && this.session.target.disposable) await drainPageBatches(this.session.target)
         await this.#sample(index, tick.at)
         if (last) {
           stopped = 'exec-done'

@@ -1,13 +1,13 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { UsageError, VmError } from '../../errors.js'
+import { GuestKernelError, UsageError, VmError } from '../../errors.js'
 import { defaultCacheDir } from '../../io/cache-dir.js'
 import type { Target } from '../types.js'
 import { planAccel, recordVerdict, type Accel } from './accel.js'
 import { bootVm, type BootedVm } from './boot.js'
 import { startBroker } from './broker.js'
 import { attachChannel } from './channel.js'
-import { vmFailure } from './console.js'
+import { vmFailure, watchConsole } from './console.js'
 import { buildInitramfs } from './image.js'
 import { describeExit, exitWithin, qemuVersion } from './qemu.js'
 import { killStaleVms, releaseVm } from './stale.js'
@@ -127,15 +127,23 @@ async function runningVm(booted: BootedVm, accel: Accel, description: string): P
   const socketPath = join(booted.runDir, 'broker.sock')
   const broker = await startBroker(hub, socketPath, { ...hello, description })
   let stopping = false
+  // An oops or BUG may leave the guest running but untrustworthy: stop it, and fail every
+  // request with the report. (A panic ends the VM by itself: panic=-1 and -no-reboot.)
+  let fault: GuestKernelError | undefined
+  const watcher = watchConsole(booted.consoleLog, ({ kind, report }) => {
+    fault = new GuestKernelError(kind, report, booted.consoleLog, `the VM was stopped: ${description}`)
+    qemu.kill()
+  })
 
   const ended = (async () => {
     const broken = await Promise.race([booted.link.closed, qemu.exited.then(() => undefined)])
+    watcher.stop()
     const exit = await exitWithin(qemu, 2_000)
     if (!exit) qemu.kill()
     const how = exit ? describeExit(exit) : `agent connection lost${broken ? `: ${broken.message}` : ''}`
     const error = stopping
       ? new VmError(`the VM was stopped: ${description}`)
-      : await vmFailure(`the VM exited (${how}): ${description}`, { consoleLog: booted.consoleLog, stderr: qemu.stderr() })
+      : fault ?? (await vmFailure(`the VM exited (${how}): ${description}`, { consoleLog: booted.consoleLog, stderr: qemu.stderr() }))
     hub.fail(error)
     await broker.close()
     booted.agent.destroy()

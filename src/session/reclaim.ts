@@ -1,0 +1,69 @@
+import { ParseError, ReclaimError } from '../errors.js'
+import { readText } from '../target/read.js'
+import type { Target } from '../target/types.js'
+import type { Amount } from '../verdict/budget.js'
+
+export interface ReclaimOptions {
+  /**
+   * The kernel's swappiness for this reclaim (0 to 200; Linux 6.11 and later): higher prefers
+   * anonymous and tmpfs pages, which go to swap, over page cache, which is dropped.
+   */
+  swappiness?: number
+}
+
+export interface ReclaimResult {
+  /** What was asked for, in pages. */
+  requested: number
+  /** Pages written to swap during the reclaim (`pswpout` in /proc/vmstat). */
+  swappedOut: number
+  /** Pages in swap afterwards (SwapTotal - SwapFree in /proc/meminfo). */
+  inSwap: number
+  /**
+   * False when the kernel reclaimed less than asked (memory.reclaim answers EAGAIN): the rest
+   * was in use, unevictable, or had nowhere to go.
+   */
+  complete: boolean
+}
+
+/**
+ * Proactive reclaim through cgroup v2's `memory.reclaim` in the root cgroup: the kernel reclaims
+ * about `amount` from the LRU lists as it would under pressure, but at once and without the OOM
+ * killer, so swap tests move pages deterministically. Counts what went to swap from the
+ * kernel's own counters, read before and after.
+ */
+export async function reclaim(target: Target, amount: Amount, pageSize: number, options: ReclaimOptions = {}): Promise<ReclaimResult> {
+  if (!target.write) {
+    throw new ReclaimError('read-only-target', `${target.description} cannot write memory.reclaim`, 'use a target that writes kernel files: local (as root), command or qemu')
+  }
+  if (!(await target.exists('memory_reclaim'))) {
+    throw new ReclaimError('no-memory-reclaim', `${target.locate?.('memory_reclaim') ?? 'memory.reclaim'} does not exist`, 'proactive reclaim needs Linux 5.19 or later with CONFIG_MEMCG and cgroup v2 mounted at /sys/fs/cgroup (mount -t cgroup2 none /sys/fs/cgroup)')
+  }
+  const before = await swapState(target, pageSize)
+  if (before.total === 0) {
+    throw new ReclaimError('no-swap', `${target.description} has no swap: reclaim would only drop page cache`, "add swap (the qemu target's swap option, e.g. { kind: 'qemu', swap: '512M' }) before pushing pages out")
+  }
+  const bytes = Math.ceil(amount.pages) * pageSize
+  const request = options.swappiness === undefined ? String(bytes) : `${bytes} swappiness=${options.swappiness}`
+  let complete = true
+  try {
+    await target.write('memory_reclaim', request)
+  } catch (error) {
+    // EAGAIN: the kernel gave up before reaching the amount. Every target passes on strerror's words.
+    if (!(error instanceof Error && /temporarily unavailable|EAGAIN/i.test(error.message))) throw error
+    complete = false
+  }
+  const after = await swapState(target, pageSize)
+  return { requested: Math.ceil(amount.pages), swappedOut: after.swappedOut - before.swappedOut, inSwap: after.total - after.free, complete }
+}
+
+/** Swap size and use from /proc/meminfo (kB), and pages written to swap so far from /proc/vmstat. */
+async function swapState(target: Target, pageSize: number): Promise<{ total: number; free: number; swappedOut: number }> {
+  const [meminfo, vmstat] = await Promise.all([readText(target, 'meminfo'), readText(target, 'vmstat')])
+  const field = (text: string, pattern: RegExp, file: string): number => {
+    const found = pattern.exec(text)
+    if (!found) throw new ParseError(file, 0, '', `no line matches ${String(pattern)} (a kernel without CONFIG_SWAP has none)`)
+    return Number(found[1])
+  }
+  const kib = (name: string) => (field(meminfo, new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm'), '/proc/meminfo') * 1024) / pageSize
+  return { total: kib('SwapTotal'), free: kib('SwapFree'), swappedOut: field(vmstat, /^pswpout (\d+)$/m, '/proc/vmstat') }
+}
