@@ -196,8 +196,8 @@ export class GuestKernelError extends VmError {
   /** The console lines from the report's first line on. */
   readonly report: string
 
-  constructor(kind: GuestKernelError['kind'], report: string, consoleLog: string) {
-    super(`the guest kernel reported ${KERNEL_FAULTS[kind]}\n${report.split('\n').map((line) => `  | ${line}`).join('\n')}`, {
+  constructor(kind: GuestKernelError['kind'], report: string, consoleLog: string, context?: string) {
+    super(`${context ? `${context}: ` : ''}the guest kernel reported ${KERNEL_FAULTS[kind]}\n${report.split('\n').map((line) => `  | ${line}`).join('\n')}`, {
       hint: `the kernel under test is broken, not the test: the whole console is in ${consoleLog}`,
       code: 'E_GUEST_KERNEL',
     })
@@ -223,5 +223,129 @@ export class KernelBuildError extends PageBudgetError {
   ) {
     super('E_KERNEL_BUILD', message, options)
     this.reason = reason
+  }
+}
+
+/** An assertion on pageOwner was still running when its test ended: the test did not await it. */
+export class UnawaitedAssertionError extends PageBudgetError {
+  readonly assertions: ReadonlyArray<{ call: string; site?: { file: string; line: number } | undefined }>
+  constructor(assertions: UnawaitedAssertionError['assertions']) {
+    const lines = assertions.map(({ call, site }) => `  expect(pageOwner).${call}${site ? ` at ${site.file}:${site.line}` : ''}`)
+    super('E_NOT_AWAITED', `${assertions.length === 1 ? 'an assertion was' : `${assertions.length} assertions were`} not awaited; the test ended while ${assertions.length === 1 ? 'it was' : 'they were'} still measuring:\n${lines.join('\n')}`, {
+      hint: "page-budget's matchers are async: write `await expect(pageOwner)...`, or the test passes before the budget is judged",
+    })
+    this.assertions = assertions
+  }
+}
+
+/** Proactive reclaim cannot run here: no memory.reclaim (cgroup v2 unmounted, no CONFIG_MEMCG, Linux < 5.19), or a target that cannot write it. */
+export class ReclaimError extends PageBudgetError {
+  readonly reason: 'no-memory-reclaim' | 'no-swap' | 'read-only-target'
+  constructor(reason: ReclaimError['reason'], message: string, hint: string) {
+    super('E_RECLAIM', message, { hint })
+    this.reason = reason
+  }
+}
+
+/** What a path turned out to be, in the words messages use: `file` is a regular file. */
+export type FileKind = 'file' | 'directory' | 'FIFO' | 'socket' | 'character device' | 'block device'
+
+/**
+ * A path of the wrong kind: a directory (or a pipe, socket or device) where a recorded file was
+ * wanted, or a file where a directory of them was. Pipes and devices are refused before they are
+ * read because they may never end (/dev/zero) or never start (a FIFO nobody writes to).
+ */
+export class FileTypeError extends PageBudgetError {
+  readonly path: string
+  readonly kind: FileKind
+  readonly wanted: 'file' | 'directory'
+  constructor(path: string, kind: FileKind, wanted: 'file' | 'directory', options: { cause?: unknown } = {}) {
+    super('E_FILE_TYPE', `${path} is a ${kind}, not a ${wanted}`, { hint: fileTypeHint(kind, wanted), ...options })
+    this.path = path
+    this.kind = kind
+    this.wanted = wanted
+  }
+}
+
+function fileTypeHint(kind: FileKind, wanted: 'file' | 'directory'): string {
+  if (wanted === 'directory') return 'a recording is a directory of files (show_handles, show_stacks_handles, ...): pass a directory, not one of its files'
+  if (kind === 'directory') return 'pass one of the recorded files in it; a directory stands for its samples only when `page-budget record` wrote it (it holds series.json)'
+  return 'page-budget reads a recording to its end, and a pipe or device may never end or never start: save it to a file first (cat SOURCE > FILE) and pass that'
+}
+
+/** Bytes that cannot be kernel text where a debugfs file (or a recording of one) was expected. */
+export class BinaryFileError extends PageBudgetError {
+  readonly path: string
+  /** A NUL byte (the kernel prints none), or more invalid UTF-8 than a truncated command name makes. */
+  readonly reason: 'nul' | 'invalid-utf8'
+  /** Where in the bytes (after gunzip) it showed: the NUL's offset, or the end of the invalid stretch read so far. */
+  readonly offset: number
+  constructor(path: string, reason: BinaryFileError['reason'], offset: number) {
+    const found = reason === 'nul' ? `a NUL byte at byte ${offset}` : `invalid UTF-8 throughout its first ${offset} bytes`
+    super('E_BINARY', `${path}: binary data, not page_owner text (${found})`, {
+      hint: 'pass the text of a page_owner debugfs file as cat prints it (gzipped is fine); NUL bytes at the end of a recording mean it was cut short by a crash: record it again',
+    })
+    this.path = path
+    this.reason = reason
+    this.offset = offset
+  }
+}
+
+/** Reading a file failed for a reason other than its absence or its permissions: a symlink loop, an I/O error. */
+export class FileReadError extends PageBudgetError {
+  readonly path: string
+  constructor(path: string, cause: unknown) {
+    super('E_READ', `cannot read ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      hint: 'the system says why (the code before the colon): fix that, or copy the data to a plain file and pass that',
+      cause,
+    })
+    this.path = path
+  }
+}
+
+/** A recorded file of a kind the command does not take, or of no kind page-budget knows. */
+export class FileFormatError extends PageBudgetError {
+  readonly path: string
+  /** The debugfs file it looks like, if any. */
+  readonly found: string | undefined
+  readonly wanted: readonly string[]
+  constructor(path: string, found: string | undefined, wanted: readonly string[], hint: string) {
+    super('E_FORMAT', `${path}: not a ${wanted.slice(0, -1).join(', ')}${wanted.length > 1 ? ' or ' : ''}${wanted.at(-1)} file (looks like ${found ?? 'nothing known'})`, { hint })
+    this.path = path
+    this.found = found
+    this.wanted = wanted
+  }
+}
+
+/** A recorded sample names stacks its stacks file does not list, even read again: the two were not recorded together. */
+export class UnknownStackError extends PageBudgetError {
+  readonly handles: readonly number[]
+  /** The stacks file that was read for them. */
+  readonly file: string
+  constructor(handles: readonly number[], file: string) {
+    const shown = handles.length > 5 ? `${handles.slice(0, 5).join(', ')} and ${handles.length - 5} more` : handles.join(', ')
+    super('E_UNKNOWN_STACK', `no stack for ${handles.length === 1 ? 'handle' : `${handles.length} handles`} ${shown} in ${file}, read just now`, {
+      hint: 'read show_stacks_handles after show_handles, in the same boot: a stacks file read earlier, or on another boot, lacks the newer handles',
+    })
+    this.handles = handles
+    this.file = file
+  }
+}
+
+/** A program page-budget runs on the host is not installed (util-linux's flock, for the cross-process lock). */
+export class MissingToolError extends PageBudgetError {
+  readonly tool: string
+  constructor(tool: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('E_MISSING_TOOL', message, options)
+    this.tool = tool
+  }
+}
+
+/** A directory page-budget keeps private things in (cache, locks) can be changed by other users. */
+export class UnsafeDirectoryError extends PageBudgetError {
+  readonly path: string
+  constructor(path: string, message: string, options: { hint?: string } = {}) {
+    super('E_UNSAFE_DIRECTORY', message, options)
+    this.path = path
   }
 }
