@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest/expect.js'
-import { UsageError } from '../../src/errors.js'
+import { UnawaitedAssertionError, UsageError } from '../../src/errors.js'
 import { matchers } from '../../src/verdict/matchers.js'
 import { captureSession } from '../session/replay-session.js'
-import { DD_HANDLE, failure } from '../helpers.js'
+import { DD_HANDLE, failure, plain } from '../helpers.js'
 
 const shmemWrite = { frames: ['shmem_*', 'vfs_write'] }
 
@@ -181,6 +181,31 @@ describe('toFreeAll', () => {
     setTimeout(() => replay.step('freed'), 300)
     await expect(pageOwner).not.toFreeAll({ ...shmemWrite, settle: 0 })
   })
+  it('polls toward the outcome asserted: .not returns at the first sample that shows pages held', async () => {
+    const { pageOwner, session } = await afterDd()
+    const before = session.samples
+    await expect(pageOwner).not.toFreeAll({ ...shmemWrite, settle: 5000 })
+    expect(session.samples - before).toBe(1)
+    // The positive form keeps polling for as long as settle allows, and then fails.
+    const polled = session.samples
+    await failure(expect(pageOwner).toFreeAll({ ...shmemWrite, settle: 350 }))
+    expect(session.samples - polled).toBeGreaterThanOrEqual(3)
+  })
+  it('.not keeps polling while the pages are freed, up to settle', async () => {
+    const { pageOwner, replay, session } = await afterDd()
+    replay.step('freed')
+    const before = session.samples
+    expect(await failure(expect(pageOwner).not.toFreeAll({ ...shmemWrite, settle: 350 }))).toContain('Expected: not no pages still held')
+    expect(session.samples - before).toBeGreaterThanOrEqual(3)
+  })
+  it("stops polling in time for the test's own deadline", async () => {
+    const { pageOwner, session } = await afterDd()
+    // The test times out in 1 s: too soon for any re-sample with room for the verdict.
+    pageOwner.deadline = Date.now() + 1000
+    const before = session.samples
+    await failure(expect(pageOwner).toFreeAll({ ...shmemWrite, settle: 60_000 }))
+    expect(session.samples - before).toBe(1)
+  })
   it('measures from a mark', async () => {
     const { pageOwner, replay } = await afterDd()
     await pageOwner.mark('written')
@@ -188,6 +213,27 @@ describe('toFreeAll', () => {
     const delta = await pageOwner.delta({ ...shmemWrite, since: 'written' })
     expect(delta.pages).toBe(-65536)
     await expect(pageOwner).toFreeAll({ ...shmemWrite, since: 'written' })
+  })
+})
+
+describe('an assertion the test does not await', () => {
+  it("fails the test's section when it ends, naming the assertion and its line", async () => {
+    const { pageOwner } = await afterDd()
+    // Over budget, and never awaited: the section's end reports it, and nothing rejects later.
+    void expect(pageOwner).toAllocateAtMost('1 MiB', shmemWrite)
+    const line = new Error().stack!.split('\n')[1]!.match(/:(\d+):\d+\)?$/)![1]
+    const error = await pageOwner.end().then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(UnawaitedAssertionError)
+    expect((error as UnawaitedAssertionError).code).toBe('E_NOT_AWAITED')
+    expect(plain((error as Error).message)).toBe(
+      `an assertion was not awaited; the test ended while it was still measuring:\n  expect(pageOwner).toAllocateAtMost('1 MiB', { frames: [ 'shmem_*', 'vfs_write' ] }) at test/verdict/matchers.test.ts:${Number(line) - 1}\n  hint: page-budget's matchers are async: write \`await expect(pageOwner)...\`, or the test passes before the budget is judged`,
+    )
+  })
+  it('leaves awaited assertions alone', async () => {
+    const { pageOwner } = await afterDd()
+    await expect(pageOwner).toAllocateAtMost('300 MiB', shmemWrite)
+    await expect(expect(pageOwner).toAllocateAtMost('1 MiB', shmemWrite)).rejects.toThrow(/over/)
+    await expect(pageOwner.end()).resolves.toBeUndefined()
   })
 })
 
