@@ -34,6 +34,7 @@ function ownedBy(target: Target, stop: () => Promise<void>): Target {
     read: (file) => target.read(file),
     exists: (file) => target.exists(file),
     ...(target.write && { write: (file, text) => target.write!(file, text) }),
+    ...(target.kernelLog && { kernelLog: () => target.kernelLog!() }),
     ...(target.exec && { exec: (command, options) => target.exec!(command, options) }),
     async close() {
       await target.close()

@@ -21,6 +21,7 @@ export function kernelPaths(debugfsRoot = '/sys/kernel/debug'): Record<KernelFil
     smaps: '/proc/self/smaps',
     meminfo: '/proc/meminfo',
     vmstat: '/proc/vmstat',
+    uptime: '/proc/uptime',
     // The root cgroup's: the guest init mounts cgroup v2 at /sys/fs/cgroup, as systemd does.
     memory_reclaim: '/sys/fs/cgroup/memory.reclaim',
   }

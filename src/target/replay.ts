@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { FileMissingError } from '../errors.js'
-import { openFile } from '../format/file.js'
+import { FileMissingError, PageBudgetError } from '../errors.js'
+import { fileError, openFile, requireKind } from '../format/file.js'
 import { formatShowHandles, readSeriesFileSync, SERIES_FILE } from '../watch/record-format.js'
 import type { Series } from '../watch/series.js'
 import type { KernelFile, Target } from './types.js'
@@ -45,11 +45,7 @@ export class ReplayTarget implements Target {
       return
     }
     this.#dir = options.dir
-    try {
-      this.#files = readdirSync(options.dir)
-    } catch (cause) {
-      throw new FileMissingError(options.dir, { hint: 'a replay target needs a directory of recorded debugfs files', cause })
-    }
+    this.#files = listRecording(options.dir)
     this.#series = this.#files.includes(SERIES_FILE) ? readSeriesFileSync(join(options.dir, SERIES_FILE)).series : undefined
     this.#step = options.step
     this.description = `replay ${options.dir}`
@@ -117,6 +113,17 @@ export class ReplayTarget implements Target {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The names in a replay directory; a missing path, or one that is no directory, is a named error. */
+function listRecording(dir: string): string[] {
+  try {
+    requireKind(dir, statSync(dir), 'directory')
+    return readdirSync(dir)
+  } catch (error) {
+    if (error instanceof PageBudgetError) throw error
+    throw fileError(dir, error, { hint: 'a replay target needs a directory of recorded debugfs files' })
+  }
 }
 
 async function* bytesOf(text: string): AsyncIterable<Uint8Array> {

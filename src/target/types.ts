@@ -19,6 +19,7 @@ export type KernelFile =
   | 'meminfo'
   | 'vmstat'
   | 'memory_reclaim'
+  | 'uptime'
 
 export interface ExecResult {
   exitCode: number
@@ -48,6 +49,12 @@ export interface Target {
   exists(file: KernelFile): Promise<boolean>
   /** Writes a small value (count_threshold); not every target can. */
   write?(file: KernelFile, text: string): Promise<void>
+  /**
+   * The end of the kernel's log, read without starting anything on the target (the QEMU target
+   * reads the guest's console on the host): after an OOM kill the guest may have no memory
+   * to start `dmesg` with. Absent where only `exec('dmesg')` can tell.
+   */
+  kernelLog?(): Promise<string>
   /** Runs a shell command where the kernel is; absent where there is nothing to run it on. */
   exec?(command: string, options?: ExecOptions): Promise<ExecResult>
   close(): Promise<void>

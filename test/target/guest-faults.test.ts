@@ -54,6 +54,22 @@ describe('explainKill', () => {
     expect(await explainKill(logTarget(43, 'nothing here'), 'x', killed, 5000)).toBeUndefined()
     expect(await explainKill(logTarget(43, OOM_LOG), 'x', { ...killed, exitCode: 1 }, 5000)).toBeUndefined()
   })
+  it("reads the QEMU guest's console instead of starting dmesg, waiting for it to catch up", async () => {
+    let log = OOM_LOG.split('\n').slice(0, -1).join('\n')
+    const target: Target = {
+      description: 'qemu',
+      read: (file) => (file === 'uptime' ? ['43.00 80.00\n'] : []),
+      exists: async () => true,
+      kernelLog: async () => log,
+      exec: async () => {
+        throw new Error('a guest out of memory cannot start dmesg')
+      },
+      close: async () => {},
+    }
+    // The console gets the kill line a moment after the agent reported the exit.
+    setTimeout(() => (log = OOM_LOG), 300)
+    expect((await explainKill(target, 'x', killed, 5000))?.victim.comm).toBe('awk')
+  })
   it('reads kernels without printk time stamps', async () => {
     const bare = OOM_LOG.replace(/^\[[^\]]*\] /gm, '')
     expect((await explainKill(logTarget(43, bare), 'x', killed, 5000))?.victim.comm).toBe('awk')

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { connect, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { VmError } from '../../errors.js'
+import { privateDir, privateTempDir } from '../../io/cache-dir.js'
 import { vmFailure } from './console.js'
 import { linkAgent, type AgentLink } from './link.js'
 import { describeExit, exitWithin, qemuArgs, spawnQemu, type QemuExit, type QemuLaunch, type QemuProcess } from './qemu.js'
@@ -40,9 +40,10 @@ export interface BootedVm {
 export async function bootVm(attempt: BootAttempt): Promise<BootedVm> {
   const started = performance.now()
   const vmDir = join(attempt.vmsDir, `${Date.now()}-${randomBytes(3).toString('hex')}`)
-  await mkdir(vmDir, { recursive: true })
+  await privateDir(vmDir)
   const consoleLog = join(vmDir, 'console.log')
-  const runDir = await mkdtemp(join(tmpdir(), 'page-budget-vm-'))
+  // 0700: the agent's and the broker's sockets are the guest's root shell; no other user may reach them.
+  const runDir = await privateTempDir('page-budget-vm-')
   const qemu = spawnQemu(qemuArgs({ ...attempt.launch, consoleLog, agentSocket: join(runDir, 'agent.sock') }))
   await recordVm(vmDir, { qemuPid: qemu.pid, ownerPid: process.pid, ownerStart: await processStart('self'), runDir })
 

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises'
+import { chmod, rm } from 'node:fs/promises'
 import { createServer, type Socket } from 'node:net'
 import type { AgentHub } from './hub.js'
 import { encodeFrame, encodeHello, FrameType, payload } from './protocol.js'
@@ -36,6 +36,9 @@ export async function startBroker(hub: AgentHub, socketPath: string, hello: Reco
     server.once('error', reject)
     server.listen(socketPath, () => resolve())
   })
+  // connect(2) needs write permission on the socket. Its directory (the VM's 0700 run directory)
+  // already keeps other users out; this keeps them out wherever a caller puts the socket.
+  await chmod(socketPath, 0o600)
   return {
     close: () =>
       new Promise<void>((resolve) => {

@@ -6,12 +6,12 @@ const TAIL_LINES = 30
 const TAIL_BYTES = 16 * 1024
 
 /** The last lines of the console log (ttyS0), or '' when it cannot be read. */
-export async function consoleTail(path: string, lines = TAIL_LINES): Promise<string> {
+export async function consoleTail(path: string, lines = TAIL_LINES, bytes = TAIL_BYTES): Promise<string> {
   try {
     const file = await open(path, 'r')
     try {
       const { size } = await file.stat()
-      const length = Math.min(size, TAIL_BYTES)
+      const length = Math.min(size, bytes)
       const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, size - length)
       // Serial consoles end lines with \r\n.
       return buffer.subarray(0, bytesRead).toString('utf8').replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n')

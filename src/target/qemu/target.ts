@@ -1,10 +1,14 @@
 import { FileMissingError, PermissionError } from '../../errors.js'
+import { consoleTail } from './console.js'
 import { kernelPaths } from '../paths.js'
 import type { ExecOptions, ExecResult, KernelFile, Target } from '../types.js'
 import type { RequestChannel } from './channel.js'
 
 /** Default exec timeout, as ExecOptions documents it. */
 const EXEC_TIMEOUT = 5 * 60_000
+/** Enough of the console for a whole OOM report (its memory and task tables run to a few KiB). */
+const KERNEL_LOG_LINES = 1000
+const KERNEL_LOG_BYTES = 256 << 10
 
 /**
  * The Target of a QEMU guest, over a RequestChannel: the same class serves the VM's own
@@ -17,11 +21,18 @@ export class QemuTarget implements Target {
   readonly #channel: RequestChannel
   readonly #close: () => Promise<void>
   readonly #paths = kernelPaths()
+  /** The guest's console as QEMU writes it on this host (the broker's HELLO names it). */
+  readonly #consoleLog: string | undefined
 
-  constructor(channel: RequestChannel, description: string, close: () => Promise<void>) {
+  constructor(channel: RequestChannel, description: string, close: () => Promise<void>, consoleLog?: string) {
     this.#channel = channel
     this.description = description
     this.#close = close
+    this.#consoleLog = consoleLog
+  }
+
+  async kernelLog(): Promise<string> {
+    return this.#consoleLog === undefined ? '' : consoleTail(this.#consoleLog, KERNEL_LOG_LINES, KERNEL_LOG_BYTES)
   }
 
   locate(file: KernelFile): string {

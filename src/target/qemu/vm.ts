@@ -125,7 +125,7 @@ async function runningVm(booted: BootedVm, accel: Accel, description: string): P
   const { qemu } = booted
   const { hub, hello } = booted.link
   const socketPath = join(booted.runDir, 'broker.sock')
-  const broker = await startBroker(hub, socketPath, { ...hello, description })
+  const broker = await startBroker(hub, socketPath, { ...hello, description, console_log: booted.consoleLog })
   let stopping = false
   // An oops or BUG may leave the guest running but untrustworthy: stop it, and fail every
   // request with the report. (A panic ends the VM by itself: panic=-1 and -no-reboot.)
@@ -155,7 +155,7 @@ async function runningVm(booted: BootedVm, accel: Accel, description: string): P
   const { channel, detach } = attachChannel(hub)
 
   return {
-    target: new QemuTarget(channel, description, async () => detach()),
+    target: new QemuTarget(channel, description, async () => detach(), booted.consoleLog),
     socketPath,
     bootId: hello.boot_id ?? 'unknown',
     kernelRelease: hello.release ?? 'unknown',
