@@ -4,7 +4,7 @@ import { pageBudget } from './src/vitest/plugin.js'
 /**
  * Four projects: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
  * real test kernel: one VM for the run, shared by all workers), `swap` (a small VM with zram
- * swap, for the seed's swap scenario), and `vm` (the QEMU target itself: boots its own VMs
+ * swap, for the seed's swap scenario, driven by proactive reclaim), and `vm` (the QEMU target itself: boots its own VMs
  * to kill, time out and misconfigure them).
  */
 export default defineConfig({
@@ -32,7 +32,8 @@ export default defineConfig({
         },
       },
       {
-        // 640 MiB of RAM: 256 MiB in /tmpfs plus 384 MiB in /tmpfs-noswap must push /tmpfs to swap.
+        // 640 MiB of RAM holds the 256 MiB /tmpfs file twice over: reclaim() pushes it to zram
+        // and cat reads it back without the guest ever running short.
         plugins: [pageBudget({ target: { kind: 'qemu', memory: 640, swap: '512M' } })],
         test: {
           name: 'swap',

@@ -43,7 +43,8 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('watch on the QEMU targ
   let result: Awaited<ReturnType<typeof execa>>
 
   beforeAll(async () => {
-    const workload = 'dd if=/dev/zero of=/tmpfs/watched bs=1M count=64 2>/dev/null && sleep 2 && rm /tmpfs/watched && sleep 2'
+    // 3 s at the peak: at least 3 samples of 250 ms even when a loaded host takes 700 ms a sample.
+    const workload = 'dd if=/dev/zero of=/tmpfs/watched bs=1M count=64 2>/dev/null && sleep 3 && rm /tmpfs/watched && sleep 2'
     result = await execa('node', [BIN, 'record', dir, '--target', JSON.stringify({ kind: 'qemu', ...(kernel && { kernel }) }), '--interval', '250ms', '--exec', workload, '--frames', 'shmem_*', '--top', '5'], { reject: false })
   }, 240_000)
 
