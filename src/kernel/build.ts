@@ -1,11 +1,11 @@
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { KernelBuildError } from '../errors.js'
 import { acquireLock } from '../io/lock.js'
 import { fetchKernelSource } from './apt.js'
-import { defaultCacheDir } from '../io/cache-dir.js'
+import { defaultCacheDir, privateDir } from '../io/cache-dir.js'
 import { findCachedKernel, kernelKey, readBzImageVersion, type KernelRecord } from './cache.js'
 import { configureKernel, fragmentHash } from './config.js'
 import { streamStep } from './run.js'
@@ -50,7 +50,6 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
   if (early) return early
 
   await checkBuildTools()
-  await mkdir(cacheDir, { recursive: true })
   const lock = await acquireLock(join(cacheDir, 'build.lock'), { timeout: LOCK_TIMEOUT_MS, what: 'kernel build' })
   try {
     // Another process may have built the same kernel while this one waited for the lock.
@@ -65,7 +64,7 @@ async function buildLocked(cacheDir: string, hash: string, started: number, opti
   onLine?.('page-budget: looking for the newest linux-source (>= 6.19) in Debian sid')
   const source = await fetchKernelSource(cacheDir, onLine)
   const key = kernelKey(source.packageVersion, hash)
-  await mkdir(join(cacheDir, 'build'), { recursive: true })
+  await privateDir(join(cacheDir, 'build'))
   const objectDir = await mkdtemp(join(cacheDir, 'build', `${key}-`))
   try {
     onLine?.(`page-budget: configuring ${source.packageName} ${source.packageVersion} in ${objectDir}`)
@@ -101,7 +100,7 @@ async function buildLocked(cacheDir: string, hash: string, started: number, opti
  * then drops kernels of older sources built from the same fragment.
  */
 async function publish(kernels: string, key: string, image: string, record: KernelRecord): Promise<string> {
-  await mkdir(kernels, { recursive: true })
+  await privateDir(kernels)
   const staging = await mkdtemp(join(kernels, `.${key}-`))
   try {
     await copyFile(image, join(staging, 'bzImage'))
