@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { CountThresholdError, TargetError } from '../errors.js'
-import { defaultCacheDir } from '../io/cache-dir.js'
+import { defaultCacheDir, privateDir } from '../io/cache-dir.js'
 import { acquireLock } from '../io/lock.js'
 import { compileSelector, selectorKey, type CompiledSelector, type StackSelector } from '../select/selector.js'
 import { sumPages } from '../snapshot/diff.js'
@@ -39,6 +39,8 @@ export class Session {
 
   /** Probes the target and applies the count_threshold policy. */
   static async open(target: Target, options: SessionOptions = {}): Promise<Session> {
+    // Stacks and locks live here: no other user may replace them.
+    await privateDir(options.cacheDir ?? defaultCacheDir())
     const capabilities = await probe(target)
     const session = new Session(target, capabilities, options)
     await session.#applyThresholdPolicy()

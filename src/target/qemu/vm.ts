@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GuestKernelError, UsageError, VmError } from '../../errors.js'
-import { defaultCacheDir } from '../../io/cache-dir.js'
+import { defaultCacheDir, privateDir } from '../../io/cache-dir.js'
 import type { Target } from '../types.js'
 import { planAccel, recordVerdict, type Accel } from './accel.js'
 import { bootVm, type BootedVm } from './boot.js'
@@ -58,7 +58,8 @@ const KVM_PROBE_TIMEOUT = 15_000
 const STOP_GRACE = 5_000
 
 export async function startVm(options: QemuOptions = { kind: 'qemu' }): Promise<QemuVm> {
-  const cacheDir = options.cacheDir ?? defaultCacheDir()
+  // Kernels, the guest image and the VMs' records live here: no other user may replace them.
+  const cacheDir = await privateDir(options.cacheDir ?? defaultCacheDir())
   const vmsDir = join(cacheDir, 'vms')
   const [kernel, version, initrd] = await Promise.all([resolveKernel(options, cacheDir), qemuVersion(), buildInitramfs(cacheDir), killStaleVms(vmsDir)])
   const memory = options.memory ?? 1024
