@@ -1,10 +1,10 @@
 import { UsageError } from '../errors.js'
 import { githubAnnotation } from '../report/annotations.js'
 import { checkReport } from '../report/check.js'
-import { readReport } from '../report/read.js'
 import { summary } from '../report/summary.js'
 import { toleranceAllowance, type Tolerance } from '../verdict/budget.js'
 import { CliUsageError, oneOf, parse } from './args.js'
+import { readReportFile } from './inputs.js'
 
 export const usage = `page-budget check REPORT [--baseline REPORT] [--max-increase 5%] [--format text|github]
   Gate CI on a page-budget-report.json: exits 1 if an assertion failed, the run did not finish,
@@ -26,8 +26,8 @@ export async function checkCommand(argv: string[], out: (text: string) => void):
   if (positionals.length !== 1) throw new CliUsageError('check needs one REPORT')
   const format = oneOf(values.format, '--format', ['text', 'github'] as const, 'text')
   const maxIncrease = increase(values['max-increase'] ?? '5%')
-  const report = await readReport(positionals[0]!)
-  const baseline = values.baseline === undefined ? undefined : await readReport(values.baseline)
+  const report = await readReportFile(positionals[0]!)
+  const baseline = values.baseline === undefined ? undefined : await readReportFile(values.baseline)
   const result = checkReport(report, { maxIncrease, ...(baseline && { baseline }) })
 
   const table = summary(report)

@@ -4,11 +4,11 @@ import { computeDelta } from '../snapshot/delta.js'
 import { sumPages } from '../snapshot/diff.js'
 import { readCounts } from '../snapshot/sample.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
-import { StacksCache } from '../snapshot/stacks.js'
 import { ReplayTarget } from '../target/replay.js'
 import { formatAmount } from '../verdict/budget.js'
 import { renderTable } from '../report/table.js'
 import { CliUsageError, parse, positiveInt } from './args.js'
+import { recordedStacks } from './inputs.js'
 import { sniffSampleFile } from './sniff.js'
 import { recordingFiles } from '../watch/record-dir.js'
 
@@ -33,15 +33,14 @@ export async function diffCommand(argv: string[], out: (text: string) => void): 
   const recording = positionals.length === 1 ? recordingFiles(positionals[0]!) : undefined
   if (positionals.length !== 2 && !recording) throw new CliUsageError('diff needs two files: BEFORE and AFTER (or one `record` directory)')
   const [beforePath, afterPath] = recording ? [recording.start, recording.end] : (positionals as [string, string])
-  values.stacks ??= recording?.stacks
+  const stacksPath = values.stacks ?? recording?.stacks
   const pageSize = positiveInt(values['page-size'], '--page-size', 4096)
   const format = await sniffSampleFile(beforePath)
   const afterFormat = await sniffSampleFile(afterPath)
   if (afterFormat !== format) throw new CliUsageError(`BEFORE is a ${format} file but AFTER is a ${afterFormat} file`)
-  if (format === 'show_handles' && !values.stacks) throw new CliUsageError('show_handles samples hold only handles: pass --stacks SHOW_STACKS_HANDLES to resolve them')
+  if (format === 'show_handles' && !stacksPath) throw new CliUsageError('show_handles samples hold only handles: pass --stacks SHOW_STACKS_HANDLES to resolve them')
 
-  const stacksFiles = values.stacks ? { show_stacks_handles: values.stacks } : {}
-  const stacks = new StacksCache(new ReplayTarget({ files: stacksFiles }), 'cli')
+  const stacks = recordedStacks(stacksPath, { strict: values.stacks !== undefined })
   const sample = async (label: string, path: string): Promise<Snapshot> => {
     const counts = await readCounts(new ReplayTarget({ files: { [format]: path } }), format, stacks)
     return { label, takenAt: 0, bootId: 'recorded', path: format, counts, total: sumPages(counts) }

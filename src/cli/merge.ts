@@ -1,8 +1,8 @@
 import { writeFileAtomic } from '../io/atomic.js'
 import { mergeReports } from '../report/merge.js'
-import { readReport } from '../report/read.js'
 import { summary } from '../report/summary.js'
 import { CliUsageError, parse } from './args.js'
+import { readReportFile } from './inputs.js'
 
 export const usage = `page-budget merge REPORT... --output FILE
   One report from the per-shard reports of a sharded run (vitest --shard=i/n,
@@ -17,7 +17,7 @@ export async function mergeCommand(argv: string[], out: (text: string) => void):
   })
   if (positionals.length === 0) throw new CliUsageError('merge needs at least one REPORT')
   if (!values.output) throw new CliUsageError('merge needs --output FILE')
-  const reports = await Promise.all(positionals.map(async (path) => ({ path, report: await readReport(path) })))
+  const reports = await Promise.all(positionals.map(async (path) => ({ path, report: await readReportFile(path) })))
   const merged = mergeReports(reports)
   await writeFileAtomic(values.output, `${JSON.stringify(merged, null, 2)}\n`)
   const table = summary(merged)

@@ -1,15 +1,22 @@
-import { PageBudgetError } from '../errors.js'
-import { detectFormat, openFile, splitLines } from '../format/index.js'
+import { FileFormatError, ParseError } from '../errors.js'
+import { detectFormat, LineTooLongError, openFile, splitLines } from '../format/index.js'
 import type { KernelFile } from '../target/types.js'
 
 export type SampleFile = 'show_handles' | 'show_stacks' | 'page_owner'
 
+const SAMPLE_FILES: readonly SampleFile[] = ['show_handles', 'show_stacks', 'page_owner']
+
 /** What kind of debugfs file a recording is, from its first lines (`.gz` or not). */
 export async function sniffFile(path: string): Promise<KernelFile | undefined> {
   const first: string[] = []
-  for await (const lines of splitLines(openFile(path))) {
-    first.push(...lines)
-    if (first.length >= 40) break
+  try {
+    for await (const lines of splitLines(openFile(path))) {
+      first.push(...lines)
+      if (first.length >= 40) break
+    }
+  } catch (error) {
+    if (error instanceof LineTooLongError) throw new ParseError(path, first.length + 1, error.prefix, error.message, { cause: error })
+    throw error
   }
   return detectFormat(first)
 }
@@ -17,8 +24,6 @@ export async function sniffFile(path: string): Promise<KernelFile | undefined> {
 /** A recorded sample file (show_handles, show_stacks or page_owner), or a clear error. */
 export async function sniffSampleFile(path: string): Promise<SampleFile> {
   const format = await sniffFile(path)
-  if (format === 'show_handles' || format === 'show_stacks' || format === 'page_owner') return format
-  throw new PageBudgetError('E_FORMAT', `${path}: not a show_handles, show_stacks or page_owner file (looks like ${format ?? 'nothing known'})`, {
-    hint: 'pass a file read from /sys/kernel/debug/page_owner_stacks/show_handles, .../show_stacks or /sys/kernel/debug/page_owner',
-  })
+  if ((SAMPLE_FILES as readonly string[]).includes(format ?? '')) return format as SampleFile
+  throw new FileFormatError(path, format, SAMPLE_FILES, 'pass a file read from /sys/kernel/debug/page_owner_stacks/show_handles, .../show_stacks or /sys/kernel/debug/page_owner')
 }

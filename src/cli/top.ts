@@ -1,12 +1,13 @@
-import { openFile, parseShowHandles, parseShowStacksHandles, readShowStacksText } from '../format/index.js'
-import type { Frame } from '../format/types.js'
+import { openFile, parseShowHandles, readShowStacksText } from '../format/index.js'
 import { countPagesBy, type OwnerCount, type OwnerKey } from '../select/owners.js'
 import { trimFrames } from '../select/trim.js'
 import { framesOfText } from '../snapshot/sample.js'
 import { hashText } from '../snapshot/hash.js'
+import type { StacksCache } from '../snapshot/stacks.js'
 import { formatBytes } from '../verdict/budget.js'
 import { renderTable } from '../report/table.js'
 import { CliUsageError, oneOf, parse, positiveInt } from './args.js'
+import { recordedStacks } from './inputs.js'
 import { sniffSampleFile } from './sniff.js'
 import { recordingFiles } from '../watch/record-dir.js'
 
@@ -39,7 +40,9 @@ export async function topCommand(argv: string[], out: (text: string) => void): P
   const format = await sniffSampleFile(path)
   if (by !== 'stack' && format !== 'page_owner') throw new CliUsageError(`--by ${by} needs the per-page page_owner file; ${path} is ${format}`)
 
-  const counts = await countStacks(path, format, by, values.stacks ?? recording?.stacks)
+  const stacksPath = values.stacks ?? recording?.stacks
+  const stacks = stacksPath ? recordedStacks(stacksPath, { strict: values.stacks !== undefined }) : undefined
+  const counts = await countStacks(path, format, by, stacks)
   const total = counts.reduce((sum, c) => sum + c.pages, 0)
   const rows = counts.sort((a, b) => b.pages - a.pages || a.key.localeCompare(b.key)).slice(0, limit)
 
@@ -66,14 +69,14 @@ export async function topCommand(argv: string[], out: (text: string) => void): P
       row.pages,
       formatBytes(row.pages * pageSize),
       total ? ((row.pages * 100) / total).toFixed(1) : '0.0',
-      ...(by === 'stack' ? [row.frames ? trimFrames(row.frames, undefined, 4).join(' < ') : '(pass --stacks to name it)'] : []),
+      ...(by === 'stack' ? [row.frames ? trimFrames(row.frames, undefined, 4).join(' < ') : recording ? '(not in the recording)' : '(pass --stacks to name it)'] : []),
     ]),
   ))
   out(`\ntotal: ${total} pages (${formatBytes(total * pageSize)}) in ${counts.length} ${by === 'stack' ? 'stacks' : `${by}s`}`)
   return 0
 }
 
-async function countStacks(path: string, format: 'show_handles' | 'show_stacks' | 'page_owner', by: OwnerKey, stacksPath: string | undefined): Promise<OwnerCount[]> {
+async function countStacks(path: string, format: 'show_handles' | 'show_stacks' | 'page_owner', by: OwnerKey, stacks: StacksCache | undefined): Promise<OwnerCount[]> {
   switch (format) {
     case 'page_owner':
       return [...(await countPagesBy(openFile(path), path, by)).values()]
@@ -81,9 +84,9 @@ async function countStacks(path: string, format: 'show_handles' | 'show_stacks' 
       return (await readShowStacksText(openFile(path), path)).map(({ text, pages }) => ({ key: String(hashText(text)), pages, frames: framesOfText(text) }))
     case 'show_handles': {
       const handles = await parseShowHandles(openFile(path), path)
-      const frames: Map<number, Frame[]> = stacksPath ? await parseShowStacksHandles(openFile(stacksPath), stacksPath) : new Map()
+      const frames = await stacks?.resolve(handles.keys())
       return [...handles].map(([handle, pages]) => {
-        const stack = frames.get(handle)
+        const stack = frames?.get(handle)
         return { key: String(handle), pages, ...(stack && { frames: stack }) }
       })
     }

@@ -1,6 +1,7 @@
 import type { TargetOptions } from '../session/options.js'
 import { resolveTargetOptions } from '../config.js'
 import { UsageError } from '../errors.js'
+import { refuseWrongKind } from '../format/file.js'
 import { renderTable } from '../report/table.js'
 import { formatBytes } from '../verdict/budget.js'
 import { parseAlert } from '../watch/alerts.js'
@@ -123,6 +124,8 @@ export async function runWatchCommand(
   const durationMs = duration(values.duration, '--duration')
   const alerts = asArgument(() => (values.alert ?? []).map(parseAlert))
   const threshold = oneOf(values.threshold, '--threshold', ['error', 'reset'] as const, 'error')
+  // Now rather than when the recording is written, at the end of what may be a long watch.
+  if (outDir) await refuseWrongKind(outDir, 'directory')
 
   // With --json, stdout carries the JSON; the view moves to stderr.
   const viewOut = values.json ? terminal.stderr : terminal.stdout

@@ -1,7 +1,9 @@
-import { open, type FileHandle } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+import { constants, open, stat, type FileHandle } from 'node:fs/promises'
+import { isUtf8 } from 'node:buffer'
 import { Readable, pipeline } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import { FileMissingError, ParseError, PermissionError } from '../errors.js'
+import { BinaryFileError, FileMissingError, FileReadError, FileTypeError, ParseError, PermissionError, type FileKind } from '../errors.js'
 
 /** Chunks handed on: one await per MiB downstream, not one per read. */
 const CHUNK = 1 << 20
@@ -11,12 +13,20 @@ const CHUNK = 1 << 20
  * (64 KiB: the largest PAGE_SIZE).
  */
 const MIN_READ = 64 << 10
+/**
+ * Text with more than one invalid UTF-8 sequence in this many bytes is binary. Kernel text can
+ * hold some: a command name is cut at 15 bytes, which can split a character, and page_owner
+ * prints it in every record of that process; a whole record is far longer than 32 bytes.
+ */
+const BYTES_PER_INVALID_UTF8 = 32
 
 /**
  * The bytes of a file on disk, gunzipped on the way when they start with gzip's magic bytes
  * (1f 8b): recordings are often compressed whatever their name says, and debugfs files never
- * start that way. ENOENT and EACCES become FileMissingError and PermissionError; corrupt gzip
- * data becomes a ParseError at line 0 (the container, before any line).
+ * start that way. Anything but a regular file is refused before it is opened (FileTypeError);
+ * ENOENT and EACCES become FileMissingError and PermissionError; corrupt gzip data becomes a
+ * ParseError at line 0 (the container, before any line); bytes that cannot be kernel text
+ * become a BinaryFileError.
  */
 export async function* openFile(path: string): AsyncGenerator<Uint8Array, void, undefined> {
   const chunks = readChunks(path)
@@ -25,14 +35,46 @@ export async function* openFile(path: string): AsyncGenerator<Uint8Array, void, 
     if (first.done) return
     const head = first.value
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      yield* gunzip(path, concat(head, chunks))
+      yield* refuseBinary(path, gunzip(path, concat(head, chunks)))
     } else {
-      yield head
-      yield* chunks
+      yield* refuseBinary(path, concat(head, chunks))
     }
   } finally {
     await chunks.return() // closes the file when the reader stops early
   }
+}
+
+/**
+ * Throws a FileTypeError when `path` is there but is not of the kind wanted, before anything opens
+ * it: opening a FIFO waits for a writer, opening some devices acts (a watchdog arms), and reading
+ * /dev/zero never ends. A path that cannot be stat'ed is left to its reader, which names why.
+ */
+export async function refuseWrongKind(path: string, wanted: 'file' | 'directory'): Promise<void> {
+  const stats = await stat(path).catch(() => undefined)
+  if (stats) requireKind(path, stats, wanted)
+}
+
+/** Throws a FileTypeError unless `stats` are of the kind wanted. */
+export function requireKind(path: string, stats: Stats, wanted: 'file' | 'directory'): void {
+  const kind = kindOf(stats)
+  if (kind !== wanted) throw new FileTypeError(path, kind, wanted)
+}
+
+function kindOf(stats: Stats): FileKind {
+  if (stats.isFile()) return 'file'
+  if (stats.isDirectory()) return 'directory'
+  if (stats.isFIFO()) return 'FIFO'
+  if (stats.isSocket()) return 'socket'
+  return stats.isCharacterDevice() ? 'character device' : 'block device'
+}
+
+/** A failed open or read as the named error for it: missing, not permitted, or another system error. */
+export function fileError(path: string, error: unknown, options: { hint?: string } = {}): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  // ENOTDIR: a directory on the way is a file, so nothing is at the path.
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new FileMissingError(path, { hint: options.hint ?? 'check the path', cause: error })
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(path, { cause: error })
+  return new FileReadError(path, error)
 }
 
 /**
@@ -41,9 +83,11 @@ export async function* openFile(path: string): AsyncGenerator<Uint8Array, void, 
  * so reads are gathered into CHUNK-sized chunks rather than handed on one by one.
  */
 async function* readChunks(path: string): AsyncGenerator<Buffer, void, undefined> {
+  await refuseWrongKind(path, 'file')
   let file: FileHandle
   try {
-    file = await open(path, 'r')
+    // O_NONBLOCK: should a FIFO take the file's place after the check, its open cannot hang (regular files ignore the flag).
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
     throw fileError(path, error)
   }
@@ -51,7 +95,12 @@ async function* readChunks(path: string): AsyncGenerator<Buffer, void, undefined
     const buffer = Buffer.allocUnsafe(CHUNK)
     let filled = 0
     for (;;) {
-      const { bytesRead } = await file.read(buffer, filled, CHUNK - filled, null)
+      let bytesRead: number
+      try {
+        ;({ bytesRead } = await file.read(buffer, filled, CHUNK - filled, null))
+      } catch (error) {
+        throw fileError(path, error)
+      }
       filled += bytesRead
       if (filled > 0 && (bytesRead === 0 || CHUNK - filled < MIN_READ)) {
         yield Buffer.from(buffer.subarray(0, filled)) // a copy: the buffer is reused
@@ -62,6 +111,31 @@ async function* readChunks(path: string): AsyncGenerator<Buffer, void, undefined
   } finally {
     await file.close()
   }
+}
+
+/**
+ * Passes text through and throws a BinaryFileError at the first chunk that cannot be kernel
+ * text: a NUL byte anywhere, or invalid UTF-8 denser than BYTES_PER_INVALID_UTF8 over what was
+ * read so far. Both checks run in native code; only a chunk that fails isUtf8 is decoded to
+ * count its invalid sequences (a character split between chunks counts, harmlessly).
+ */
+async function* refuseBinary(path: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  let offset = 0
+  let invalid = 0
+  for await (const chunk of chunks) {
+    const nul = chunk.indexOf(0)
+    if (nul >= 0) throw new BinaryFileError(path, 'nul', offset + nul)
+    offset += chunk.length
+    if (!isUtf8(chunk)) invalid += countReplacements(new TextDecoder().decode(chunk))
+    if (invalid * BYTES_PER_INVALID_UTF8 > offset) throw new BinaryFileError(path, 'invalid-utf8', offset)
+    yield chunk
+  }
+}
+
+function countReplacements(text: string): number {
+  let count = 0
+  for (let at = text.indexOf('\uFFFD'); at >= 0; at = text.indexOf('\uFFFD', at + 1)) count++
+  return count
 }
 
 async function* gunzip(path: string, compressed: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
@@ -79,13 +153,6 @@ async function* gunzip(path: string, compressed: AsyncIterable<Buffer>): AsyncGe
 async function* concat<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
   yield first
   yield* rest
-}
-
-function fileError(path: string, error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code
-  if (code === 'ENOENT') return new FileMissingError(path, { cause: error })
-  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(path, { cause: error })
-  return error
 }
 
 function isZlibError(error: unknown): error is Error {

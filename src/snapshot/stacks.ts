@@ -3,6 +3,7 @@ import { parseFrame, parseShowStacksHandles } from '../format/index.js'
 import { where } from '../target/read.js'
 import type { Frame } from '../format/types.js'
 import { writeFileAtomic } from '../io/atomic.js'
+import { UnknownStackError } from '../errors.js'
 import type { Target } from '../target/types.js'
 import { framesOfText } from './sample.js'
 
@@ -26,7 +27,7 @@ interface CacheFile {
  * Stack key -> frames for one boot. Handles are stack-depot handles: stable for a boot, never
  * reused within it, meaningless in the next one, so the cache (and its file) is keyed by boot id.
  * Only keys whose page counts changed are ever resolved; a key nobody knows triggers one fresh
- * read of show_stacks_handles (new stacks appear over time), never an error.
+ * read of show_stacks_handles (new stacks appear over time), and is an error only when `strict`.
  */
 export class StacksCache {
   readonly bootId: string
@@ -39,11 +40,18 @@ export class StacksCache {
   /** Frames text -> key, rebuilt when stacks were added since. */
   #index: Map<string, number> | undefined
   #dirty = false
+  readonly #strict: boolean
 
-  constructor(target: Target, bootId: string, file?: string) {
+  /**
+   * `strict` is for recorded files: a stacks file read after a sample, in the same boot, lists
+   * every handle of the sample, so a handle it lacks on a fresh read means the two do not belong
+   * together, and resolve() throws an UnknownStackError instead of answering `undefined`.
+   */
+  constructor(target: Target, bootId: string, file?: string, options: { strict?: boolean } = {}) {
     this.#target = target
     this.bootId = bootId
     this.#file = file
+    this.#strict = options.strict ?? false
   }
 
   /** Whether the frames of `key` are known without asking the kernel. */
@@ -59,7 +67,7 @@ export class StacksCache {
     if (!this.#frames.has(key)) this.#frames.set(key, frames)
   }
 
-  /** Frames for each key; `undefined` for a key the kernel itself no longer lists. */
+  /** Frames for each key; `undefined` for a key the kernel itself no longer lists (an UnknownStackError when `strict`). */
   async resolve(keys: Iterable<number>): Promise<Map<number, Frame[] | undefined>> {
     const wanted = [...keys]
     this.stats.lookups += wanted.length
@@ -73,6 +81,8 @@ export class StacksCache {
       await this.#readKernel()
     }
     if (this.#dirty && this.#file) await this.#save()
+    const unknown = this.#strict ? missing.filter((key) => !this.#known(key)) : []
+    if (unknown.length > 0) throw new UnknownStackError(unknown, where(this.#target, 'show_stacks_handles'))
     return new Map(wanted.map((key) => [key, this.#get(key)]))
   }
 

@@ -115,6 +115,18 @@ describe('page-budget record', () => {
     expect(chart).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/)
   })
 
+  it('names what a recording kept, and the rest as not in it; the same stacks file named by --stacks must know every handle', async () => {
+    const dir = join(tempDir(), 'rec')
+    expect((await run('record', dir, ...STEPS, '--top', '2')).code).toBe(0)
+    const { code, stdout } = await run('top', dir, '--limit', '40')
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/^ *21495811 +480 .* shmem_get_folio_gfp/m)
+    expect(stdout).toContain('(not in the recording)')
+    const strict = await run('top', join(dir, 'end.show_handles'), '--stacks', join(dir, 'show_stacks_handles'))
+    expect(strict.code).toBe(1)
+    expect(strict.stderr).toMatch(/^page-budget top: no stack for \d+ handles .* in .*show_stacks_handles, read just now\n {2}hint: /)
+  })
+
   it('samples a live debugfs at its interval', async () => {
     const debugfs = fakeDebugfs()
     const { code, stdout } = await run('watch', '--debugfs', debugfs, '--samples', '3', '--interval', '100ms', '--json')
