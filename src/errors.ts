@@ -349,3 +349,12 @@ export class UnsafeDirectoryError extends PageBudgetError {
     this.path = path
   }
 }
+
+/** A report (or baseline) file that is missing, not JSON, or not the shape its schema says. */
+export class ReportFileError extends PageBudgetError {
+  readonly path: string
+  constructor(path: string, problem: string, options: { hint: string; cause?: unknown }) {
+    super('E_REPORT', `${path}: ${problem}`, options)
+    this.path = path
+  }
+}

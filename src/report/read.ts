@@ -1,15 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { PageBudgetError } from '../errors.js'
+import { ReportFileError } from '../errors.js'
 import { REPORT_VERSION, Report } from './schema.js'
-
-/** A report (or baseline) file that is missing, not JSON, or not the shape its schema says. */
-export class ReportFileError extends PageBudgetError {
-  readonly path: string
-  constructor(path: string, problem: string, options: { hint: string; cause?: unknown }) {
-    super('E_REPORT', `${path}: ${problem}`, options)
-    this.path = path
-  }
-}
 
 /** Reads a JSON file, with a named error for each way it can be wrong. */
 export async function readJson(path: string, what: string): Promise<unknown> {

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
+import { ReportFileError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic.js'
 import { acquireLock } from '../io/lock.js'
-import { readJson, ReportFileError } from '../report/read.js'
+import { readJson } from '../report/read.js'
 
 /**
  * A test file's stored baselines, committed next to it like snapshots:
