@@ -102,6 +102,9 @@ describe('kernel faults on the console', () => {
   it('finds the first fault report and names its kind', () => {
     expect(findFault(`[    1.0] Linux version 7.2.13\n${PANIC}`)).toEqual({ kind: 'panic', report: PANIC.split('\n').slice(1).map((line) => line.replace(/^\[[^\]]*\] /, '')).join('\n') })
     expect(findFault(NULL_DEREF)?.kind).toBe('bug')
+    // A deadlock after an OOM kill: the kill comes first, since it names what filled memory.
+    const deadlock = findFault(`${OOM_LOG}\n[   41.95] Kernel panic - not syncing: System is deadlocked on memory`)
+    expect(deadlock?.report).toMatch(/^Out of memory: Killed process 97 \(awk\).*\nKernel panic - not syncing: System is deadlocked on memory$/)
     expect(findFault('[ 1.0] Oops: general protection fault, probably for non-canonical address')?.kind).toBe('oops')
     expect(findFault('[   30.0] watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [dd:90]')?.kind).toBe('soft-lockup')
     expect(findFault('[  130.0] INFO: task dd:90 blocked for more than 120 seconds.')?.kind).toBe('hung-task')

@@ -69,7 +69,11 @@ export function findFault(text: string): KernelFault | undefined {
   const lines = text.split('\n').map((line) => line.replace(/\r$/, '').replace(/^\[\s*\d+\.\d+\]\s?/, ''))
   for (const [index, line] of lines.entries()) {
     const kind = FAULTS.find(([, pattern]) => pattern.test(line))?.[0]
-    if (kind) return { kind, report: lines.slice(index, index + FAULT_LINES).join('\n').trimEnd() }
+    if (!kind) continue
+    // "System is deadlocked on memory" follows an OOM kill that freed too little (tmpfs pages
+    // stay): the kill names what filled memory, so it leads the report.
+    const kill = /deadlocked on memory|no killable processes/.test(line) ? lines.slice(0, index).findLast((earlier) => / Killed process \d+ \(/.test(earlier)) : undefined
+    return { kind, report: [...(kill ? [kill] : []), ...lines.slice(index, index + FAULT_LINES)].join('\n').trimEnd() }
   }
   return undefined
 }
