@@ -14,7 +14,10 @@ export interface ReclaimOptions {
 export interface ReclaimResult {
   /** What was asked for, in pages. */
   requested: number
-  /** Pages written to swap during the reclaim (`pswpout` in /proc/vmstat). */
+  /**
+   * Pages swapped out during the reclaim: `pswpout` in /proc/vmstat, plus `swpout_zero` (6.12+),
+   * the zero-filled pages the kernel marks in swap without writing them.
+   */
   swappedOut: number
   /** Pages in swap afterwards (SwapTotal - SwapFree in /proc/meminfo). */
   inSwap: number
@@ -56,7 +59,7 @@ export async function reclaim(target: Target, amount: Amount, pageSize: number, 
   return { requested: Math.ceil(amount.pages), swappedOut: after.swappedOut - before.swappedOut, inSwap: after.total - after.free, complete }
 }
 
-/** Swap size and use from /proc/meminfo (kB), and pages written to swap so far from /proc/vmstat. */
+/** Swap size and use from /proc/meminfo (kB), and pages swapped out so far from /proc/vmstat. */
 async function swapState(target: Target, pageSize: number): Promise<{ total: number; free: number; swappedOut: number }> {
   const [meminfo, vmstat] = await Promise.all([readText(target, 'meminfo'), readText(target, 'vmstat')])
   const field = (text: string, pattern: RegExp, file: string): number => {
@@ -65,5 +68,6 @@ async function swapState(target: Target, pageSize: number): Promise<{ total: num
     return Number(found[1])
   }
   const kib = (name: string) => (field(meminfo, new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm'), '/proc/meminfo') * 1024) / pageSize
-  return { total: kib('SwapTotal'), free: kib('SwapFree'), swappedOut: field(vmstat, /^pswpout (\d+)$/m, '/proc/vmstat') }
+  const zero = /^swpout_zero (\d+)$/m.exec(vmstat)
+  return { total: kib('SwapTotal'), free: kib('SwapFree'), swappedOut: field(vmstat, /^pswpout (\d+)$/m, '/proc/vmstat') + Number(zero?.[1] ?? 0) }
 }

@@ -16,7 +16,8 @@ function kernel(options: { swapKiB?: number; moves?: number; fails?: Error; recl
   const written: string[] = []
   const files: Partial<Record<KernelFile, () => string>> = {
     meminfo: () => `MemTotal:         640000 kB\nSwapTotal:       ${swapKiB} kB\nSwapFree:        ${Math.max(0, swapKiB - (swappedOut * PAGE) / 1024)} kB\n`,
-    vmstat: () => `pgpgin 1\npswpin 0\npswpout ${swappedOut}\n`,
+    // Half the pages zero-filled: 6.12+ counts those apart, as swpout_zero.
+    vmstat: () => `pgpgin 1\npswpin 0\npswpout ${Math.ceil(swappedOut / 2)}\nswpout_zero ${Math.floor(swappedOut / 2)}\n`,
   }
   const target: Target = {
     description: 'fake kernel',

@@ -14,9 +14,12 @@ test('a page swapped out and back in no longer belongs to dd', async ({ pageOwne
   await pageOwner.exec('dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none')
   await pageOwner.mark('written', { owners: true })
   const moved = await pageOwner.reclaim('320 MiB')
-  // tmpfs is nearly all this guest can reclaim: the initramfs root and the kernel cannot be.
+  // The file is nearly all this guest has to reclaim (the initramfs root and the kernel cannot
+  // be), so 320 MiB is more than there is (complete: false); reclaim also drops clean page
+  // cache on the way: allow it a tenth of the file.
+  expect(moved).toMatchObject({ requested: 81920, complete: false })
   expect(moved.swappedOut).toBeGreaterThan(MiB256 * 0.9)
-  expect(moved.inSwap).toBeGreaterThanOrEqual(moved.swappedOut)
+  expect(moved.inSwap).toBeGreaterThan(MiB256 * 0.9)
   await pageOwner.exec('cat /tmpfs/file > /dev/null')
 
   // By process: the pages cat read back are cat's now.
