@@ -114,7 +114,10 @@ export abstract class BlockMachine implements LineMachine {
     throw new ParseError(this.file, no, text, problem)
   }
 
-  /** `digits` as a number (decimal, or hex without its `0x`), or a ParseError naming `what`. */
+  /**
+   * `digits` as a number (decimal, or hex without its `0x`), or a ParseError naming `what`.
+   * Above 2^53 (a ts after 104 days of uptime) it is the nearest double, as the schemas promise.
+   */
   number(digits: string, no: number, line: string, what: string, base: 10 | 16 = 10, max?: number): number {
     const value = unsignedAt(digits, 0, digits.length, base, max)
     if (value === Number.POSITIVE_INFINITY) this.fail(no, line, `${what} is too large`)
@@ -122,7 +125,9 @@ export abstract class BlockMachine implements LineMachine {
       const kind = base === 10 ? 'a non-negative decimal integer' : 'a hexadecimal number'
       this.fail(no, line, `${what} should be ${kind}, not "${digits}"`)
     }
-    return value
+    // unsignedAt rounds its running sum at every digit past 2^53, which can miss the nearest
+    // double; Number() rounds once, and is safe on digits unsignedAt has checked.
+    return value > Number.MAX_SAFE_INTEGER ? Number(base === 10 ? digits : `0x${digits}`) : value
   }
 
   /** The number after `prefix` to the end of the line, which must start with `prefix`. */

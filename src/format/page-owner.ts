@@ -4,10 +4,17 @@ import { PageOwnerFieldsSchema } from './schema.js'
 import type { PageOwnerRecord } from './types.js'
 
 /**
- * The header as mm/page_owner.c prints it today:
- *   `Page allocated via order %u, mask %#x(%pGg), pid %d, tgid %d (%s), ts %llu ns`
- * and as older kernels did: no tgid (`pid %d (%s)`), no comm (`pid %d, ts`), a trailing
- * `, free_ts %llu ns`. Then marks such as ` (swapped)` from the swap RFC.
+ * The header, `Page allocated via order %u, mask %#x(%pGg), ` and the owner, as
+ * mm/page_owner.c's print_page_owner has printed it:
+ *   v5.11            `pid %d, ts %llu ns`
+ *   v5.12 - v5.17    `pid %d, ts %llu ns, free_ts %llu ns`
+ *   865ed6a32786     `pid %d (%s), ts %llu ns, free_ts %llu ns` (the comm; bf215eab785a added tgid
+ *                    in the same merge window, so no release printed this, but builds between did)
+ *   v5.18 - v6.6     `pid %d, tgid %d (%s), ts %llu ns, free_ts %llu ns`
+ *   v6.7 and later   `pid %d, tgid %d (%s), ts %llu ns`, then marks such as ` (swapped)` from the swap RFC
+ * Before v5.11 the header ended after the mask; a record without its owner is none this parser
+ * makes, so such a file fails at its first header. The pattern takes each part as optional, and
+ * `printed` keeps the combinations above.
  *
  * The comm is `(.*)`: a task may call itself anything, parentheses and `), ts ` included, and
  * the greedy match ends it at the last `), ts N ns` that lets the line finish.
@@ -15,6 +22,18 @@ import type { PageOwnerRecord } from './types.js'
 const HEADER =
   /^Page allocated via order (\d+), mask 0x([0-9a-f]+)\(([^()]*)\), pid (\d+)(?:, tgid (\d+))?(?: \((.*)\))?, ts (\d+) ns(?:, free_ts (\d+) ns)?((?: \([^()]*\))*)$/
 const HEADER_SHAPE = 'a page_owner record header (Page allocated via order N, mask 0x..(..), pid N, tgid N (comm), ts N ns)'
+
+/**
+ * Whether some kernel printed a header with these optional parts (see HEADER). Any other mix is
+ * damage, or a file cut inside a header and joined to another: `pid 33` joined to ` (dd), ts 17 ns`
+ * is a comm without tgid or free_ts, which no kernel printed. (Some such joins are real shapes:
+ * `pid 33, t` joined to `s 17 ns` is v5.11's; nothing in the text can tell those apart.)
+ */
+function printed(tgid: string | undefined, comm: string | undefined, freeTs: string | undefined, marks: string): boolean {
+  if (comm === undefined) return tgid === undefined && marks === '' // v5.11 - v5.17
+  if (tgid === undefined) return freeTs !== undefined && marks === '' // 865ed6a32786
+  return freeTs === undefined || marks === '' // v6.7 and later, or v5.18 - v6.6
+}
 
 /** `PFN %#lx type %s Block %lu type %s Flags %pGp`; older kernels print the PFN in decimal. */
 const PFN = /^PFN (?:0x([0-9a-f]+)|(\d+)) type (\S+) Block (\d+) type (\S+) Flags 0x([0-9a-f]+)\(([^()]*)\)$/
@@ -32,6 +51,9 @@ export class PageOwnerMachine extends RecordMachine<PageOwnerRecord> {
   protected record(lines: readonly string[], first: number, body: RecordBody): PageOwnerRecord {
     const [header, place] = [lines[0]!, lines[1]!]
     const h = this.match(HEADER, lines, 0, first, HEADER_SHAPE)
+    if (!printed(h[5], h[6], h[8], h[9]!)) {
+      this.fail(first, header, `expected ${HEADER_SHAPE}: no kernel printed this mix of tgid, comm, free_ts and marks`)
+    }
     const p = this.match(PFN, lines, 1, first, PFN_SHAPE)
     const record: PageOwnerRecord = {
       order: this.number(h[1]!, first, header, 'order'),

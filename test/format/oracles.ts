@@ -39,12 +39,32 @@ function stack(block: string[], key: string): [string, number] {
   return [unindented(body(block.slice(0, -1), 0, new RegExp(`^${key}: `))), value]
 }
 
-/** comm: from the ` (` after `pid N[, tgid N]` to the last `), ts `; ts after that. */
-function owner(header: string): [comm: string, ts: number] {
-  const end = header.lastIndexOf('), ts ')
-  const start = header.indexOf(' (', header.indexOf(', pid '))
-  if (end < 0 || start < 0 || start > end) throw new Invalid(`no comm in ${header}`)
-  return [header.slice(start + 2, end), Number(match(/^(\d+) ns/, header.slice(end + 6))[1])]
+/**
+ * What follows `pid N` in a page_owner header, in each version of print_page_owner in
+ * mm/page_owner.c that printed a pid (none did before v5.11). The comm may hold anything, `), ts `
+ * included; greedy, it ends at the last `), ts ` that lets the line end as its version's does.
+ */
+const PAGE_OWNER_OWNERS = [
+  /^, ts (?<ts>\d+) ns$/, // v5.11
+  /^, ts (?<ts>\d+) ns, free_ts \d+ ns$/, // v5.12 - v5.17
+  /^ \((?<comm>.*)\), ts (?<ts>\d+) ns, free_ts \d+ ns$/, // 865ed6a32786, before tgid
+  /^, tgid \d+ \((?<comm>.*)\), ts (?<ts>\d+) ns, free_ts \d+ ns$/, // v5.18 - v6.6
+  /^, tgid \d+ \((?<comm>.*)\), ts (?<ts>\d+) ns(?: \([^()]*\))*$/, // v6.7 and later; marks from the swap RFC
+]
+
+/**
+ * The same for the swap RFC's swap_page_owner header. The RFC prints a tgid; the parser also
+ * reads a header without one, and the oracle must read all the parser does.
+ */
+const SWAP_OWNERS = [/^(?:, tgid \d+)? \((?<comm>.*)\), ts (?<ts>\d+) ns$/]
+
+/** comm ('' where the kernel printed none) and ts from what follows `pid N`. */
+function owner(rest: string, shapes: readonly RegExp[]): [comm: string, ts: number] {
+  for (const shape of shapes) {
+    const found = shape.exec(rest)?.groups
+    if (found) return [found.comm ?? '', Number(found.ts)]
+  }
+  throw new Invalid(`no kernel printed ${JSON.stringify(rest)} after the pid of a header`)
 }
 
 export type Item = Array<string | number>
@@ -59,15 +79,15 @@ export const oracles: Record<string, (text: string) => Item[]> = {
   show_stacks_handles: (text) => blocks(text).map((block) => stack(block, 'handle').reverse()),
   page_owner: (text) =>
     blocks(text).map((block) => {
-      const order = Number(match(/^Page allocated via order (\d+), /, block[0])[1])
+      const [, order, rest] = match(/^Page allocated via order (\d+), mask 0x[0-9a-f]+\([^()]*\), pid \d+(.*)$/, block[0])
       match(/^PFN /, block[1])
-      return [order, ...owner(block[0]!), body(block, 2, /^(Page allocated via|PFN )/).length]
+      return [Number(order), ...owner(rest!, PAGE_OWNER_OWNERS), body(block, 2, /^(Page allocated via|PFN )/).length]
     }),
   swap_page_owner: (text) =>
     blocks(text).map((block) => {
-      const pid = Number(match(/^Page allocated via pid (\d+)/, block[0])[1])
+      const [, pid, rest] = match(/^Page allocated via pid (\d+)(.*)$/, block[0])
       const entry = Number.parseInt(match(/^SWP entry 0x([0-9a-f]+)$/, block[1])[1]!, 16)
-      return [pid, ...owner(block[0]!), entry, body(block, 2, /^(Page allocated via|SWP entry )/).length]
+      return [Number(pid), ...owner(rest!, SWAP_OWNERS), entry, body(block, 2, /^(Page allocated via|SWP entry )/).length]
     }),
   count_threshold: (text) => [[Number(match(/^\s*(\d+)\s*$/, text)[1])]],
 }

@@ -162,15 +162,36 @@ describe('page_owner', () => {
     ])
   })
 
+  const headed = (owner: string): string => `Page allocated via order 0, mask 0x0(), ${owner}\n${PFN_LINE}\n${FRAMES}\n`
+
   it.each([
-    ['today', 'pid 5, tgid 4 (kworker/u4:0), ts 9 ns', { pid: 5, tgid: 4, comm: 'kworker/u4:0', ts: 9 }],
+    ['v6.7 and later', 'pid 5, tgid 4 (kworker/u4:0), ts 9 ns', { pid: 5, tgid: 4, comm: 'kworker/u4:0', ts: 9, marks: [] }],
+    ['v5.18 - v6.6', 'pid 5, tgid 4 (cat), ts 9 ns, free_ts 3 ns', { pid: 5, tgid: 4, comm: 'cat', ts: 9, freeTs: 3 }],
+    ['865ed6a32786 (comm, no tgid yet)', 'pid 5 (cat), ts 9 ns, free_ts 3 ns', { pid: 5, tgid: 5, comm: 'cat', ts: 9, freeTs: 3 }],
+    ['v5.12 - v5.17 (no comm)', 'pid 5, ts 9 ns, free_ts 0 ns', { pid: 5, tgid: 5, comm: '', ts: 9, freeTs: 0 }],
+    ['v5.11 (no comm, no free_ts)', 'pid 5, ts 9 ns', { pid: 5, tgid: 5, comm: '', ts: 9 }],
     ['a comm with spaces and parentheses', 'pid 5, tgid 5 (a (b), ts 1 ns) c), ts 9 ns', { comm: 'a (b), ts 1 ns) c', ts: 9 }],
-    ['no tgid (v5.17)', 'pid 5 (cat), ts 9 ns, free_ts 3 ns', { pid: 5, tgid: 5, comm: 'cat', ts: 9, freeTs: 3 }],
-    ['no comm (v5.11)', 'pid 5, ts 9 ns, free_ts 0 ns', { pid: 5, tgid: 5, comm: '', freeTs: 0 }],
     ['two marks', 'pid 5, tgid 5 (dd), ts 9 ns (swapped) (new)', { marks: ['swapped', 'new'] }],
+    // Halfway between two doubles (4 apart up here), so to the even one, ...912, not ...916.
+    ['a ts past 2^53, after 104 days of uptime', 'pid 5, tgid 5 (dd), ts 26048113525818914 ns', { ts: 26048113525818912 }],
   ])('reads the header of %s', async (_name, owner, expected) => {
-    const text = `Page allocated via order 0, mask 0x0(), ${owner}\n${PFN_LINE}\n${FRAMES}\n`
-    expect((await pageOwner(text))[0]).toMatchObject(expected)
+    const [record] = await pageOwner(headed(owner))
+    expect(record).toMatchObject(expected)
+    if (!('freeTs' in expected)) expect(record).not.toHaveProperty('freeTs')
+  })
+
+  it.each([
+    ['a tgid without a comm', 'pid 5, tgid 4, ts 9 ns'],
+    ['a comm without tgid or free_ts', 'pid 5 (cat), ts 9 ns'],
+    ['marks after free_ts', 'pid 5, tgid 5 (dd), ts 9 ns, free_ts 3 ns (swapped)'],
+    ['marks without a comm', 'pid 5, ts 9 ns (swapped)'],
+  ])('rejects a header no kernel printed: %s', async (_name, owner) => {
+    const problem = await message(pageOwner(headed(owner)))
+    expect(problem).toMatch(/^f:1: expected a page_owner record header .*: no kernel printed this mix of tgid, comm, free_ts and marks\n/)
+  })
+
+  it('rejects the header of kernels before v5.11, which print no owner', async () => {
+    expect(await message(pageOwner(`Page allocated via order 0, mask 0x0()\n${PFN_LINE}\n${FRAMES}\n`))).toContain('f:1: expected a page_owner record header')
   })
 
   it('reads a decimal PFN and raw 64-bit flags (older kernels)', async () => {
