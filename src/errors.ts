@@ -1,3 +1,5 @@
+import { constants } from 'node:os'
+
 /** Marks page-budget's errors, so `instanceof` holds across duplicate installs of the package. */
 const BRAND = Symbol.for('page-budget.error')
 
@@ -149,11 +151,12 @@ export class ExecError extends TargetError {
 }
 
 const STDERR_TAIL_LINES = 10
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' }
 
+/** The signal behind a shell's exit code 128 + N, by Linux's numbering (every target is Linux). */
 function signalOf(exitCode: number): string | undefined {
   if (exitCode <= 128 || exitCode >= 160) return undefined
-  return SIGNALS[exitCode - 128] ?? `signal ${exitCode - 128}`
+  const number = exitCode - 128
+  return Object.entries(constants.signals).find(([, value]) => value === number)?.[0] ?? `signal ${number}`
 }
 
 /** The kernel's OOM killer ended a workload: which process, and what it held when it was chosen. */
