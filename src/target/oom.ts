@@ -12,7 +12,7 @@ const CLOCK_SLACK_S = 1
  * process PID (COMM) total-vm:NkB, anon-rss:NkB, file-rss:NkB, shmem-rss:NkB, ...`, or `Memory
  * cgroup out of memory: ...` for a cgroup's limit, after a `[seconds]` stamp with PRINTK_TIME.
  */
-const KILL_LINE =
+export const KILL_LINE =
   /^(?:\[\s*(\d+\.\d+)\]\s*)?(?:Memory cgroup out of memory|Out of memory)(?: \([^)]*\))?: Killed process (\d+) \((.*)\) total-vm:\d+kB, anon-rss:(\d+)kB, file-rss:(\d+)kB, shmem-rss:(\d+)kB/
 /** The report's first line (`dd invoked oom-killer: gfp_mask=...`) and its page counts (`active_anon:... shmem:...`). */
 const CONTEXT_LINE = /invoked oom-killer:|^(?:\[[^\]]*\]\s*)?active_anon:/

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises'
 import { GuestKernelError, VmError } from '../../errors.js'
+import { KILL_LINE } from '../oom.js'
 
 /** Enough of the guest's console to show a panic or an init failure, without the whole boot. */
 const TAIL_LINES = 30
@@ -72,7 +73,7 @@ export function findFault(text: string): KernelFault | undefined {
     if (!kind) continue
     // "System is deadlocked on memory" follows an OOM kill that freed too little (tmpfs pages
     // stay): the kill names what filled memory, so it leads the report.
-    const kill = /deadlocked on memory|no killable processes/.test(line) ? lines.slice(0, index).findLast((earlier) => / Killed process \d+ \(/.test(earlier)) : undefined
+    const kill = /deadlocked on memory|no killable processes/.test(line) ? lines.slice(0, index).findLast((earlier) => KILL_LINE.test(earlier)) : undefined
     return { kind, report: [...(kill ? [kill] : []), ...lines.slice(index, index + FAULT_LINES)].join('\n').trimEnd() }
   }
   return undefined
