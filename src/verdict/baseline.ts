@@ -6,7 +6,7 @@ import { baselineEntry, growthLines } from './baseline-growth.js'
 import { formatAmount, toleranceAllowance, type Tolerance } from './budget.js'
 import { formatMessage } from './message.js'
 import { asMeasurement, type Implementations, type MatcherResult } from './receiver.js'
-import { budgetRecord, callSite } from './record.js'
+import { budgetRecord } from './record.js'
 
 export interface BaselineOptions extends DeltaOptions {
   /** Growth allowed over the stored value (`'5%'` of it, or an amount); default from the config's `baseline.tolerance`, then `tolerance`. */
@@ -34,7 +34,6 @@ export const baselineMatchers: Implementations<'toStayWithinBaseline'> = {
    * re-recorded with the update flag; `.not` only ever compares.
    */
   async toStayWithinBaseline(received, options): Promise<MatcherResult> {
-    const site = callSite()
     const measurement = asMeasurement(received, 'toStayWithinBaseline')
     const test = testOf(measurement)
     const session = measurement.session
@@ -58,7 +57,7 @@ export const baselineMatchers: Implementations<'toStayWithinBaseline'> = {
       await storeBaseline(path, testName, key, baselineEntry(delta, session.capabilities.kernel))
       const expected = `the baseline, ${stored ? 'updated' : 'recorded'} now`
       measurement.records.push({
-        ...budgetRecord({ call, isNot, expected, delta, selector, pass: true, bounds: {}, site }),
+        ...budgetRecord({ call, isNot, expected, delta, selector, pass: true, bounds: {}, site: this.site }),
         baseline: { pages: stored?.pages ?? null, status: stored ? 'updated' : 'written' },
       })
       return { pass: true, actual: words(delta.pages), expected, message: () => formatMessage({ call, isNot, expected, delta, selector }) }
@@ -71,7 +70,7 @@ export const baselineMatchers: Implementations<'toStayWithinBaseline'> = {
     const change = stored.pages ? ` (${delta.pages >= stored.pages ? '+' : ''}${(((delta.pages - stored.pages) / Math.abs(stored.pages)) * 100).toFixed(1)}%)` : ''
     const details = [`Baseline: ${words(stored.pages)} recorded on ${stored.kernel} (${shown})`, `Now:      ${words(delta.pages)}${change}`]
     measurement.records.push({
-      ...budgetRecord({ call, isNot, expected, delta, selector, pass, bounds: { max }, site }),
+      ...budgetRecord({ call, isNot, expected, delta, selector, pass, bounds: { max }, site: this.site }),
       baseline: { pages: stored.pages, status: 'compared' },
     })
     return {

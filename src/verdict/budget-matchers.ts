@@ -3,7 +3,7 @@ import type { DeltaOptions } from '../session/measurement.js'
 import { formatAmount, parseBudget, toleranceAllowance, type Amount, type Budget, type Tolerance } from './budget.js'
 import { formatMessage } from './message.js'
 import { asMeasurement, show, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
-import { budgetRecord, callSite } from './record.js'
+import { budgetRecord } from './record.js'
 
 /** How long toFreeAll waits, by default, for the kernel to finish freeing. */
 const DEFAULT_SETTLE_MS = 1000
@@ -63,7 +63,6 @@ async function judge(
   options: BudgetOptions | undefined,
   boundsOf: (scale: Scale) => Bounds,
 ): Promise<MatcherResult> {
-  const site = callSite()
   const measurement = asMeasurement(received, call.slice(0, call.indexOf('(')))
   const session = measurement.session
   const pageSize = session.pageSize
@@ -97,7 +96,7 @@ async function judge(
   }
   const pass = over <= 0 && under <= 0
   const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
-  measurement.records.push(budgetRecord({ call, isNot, expected: bounds.expected, delta, selector, pass, bounds, site }))
+  measurement.records.push(budgetRecord({ call, isNot, expected: bounds.expected, delta, selector, pass, bounds, site: state.site }))
   return {
     pass,
     actual: words(delta.pages),

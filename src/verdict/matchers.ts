@@ -50,9 +50,9 @@ function awaitedOnly(implementations: Implementations): Implementations {
     function (this: MatcherState, received: unknown, ...args: unknown[]): Promise<MatcherResult> {
       // Before any await: the test's own frame is still on the stack.
       const site = callSite()
-      const run = (implementation as (this: MatcherState, ...all: unknown[]) => Promise<MatcherResult>).call(this, received, ...args)
-      if (!isMeasurement(received)) return run
       const isNot = this.isNot ?? false
+      const run = (implementation as (this: MatcherState, ...all: unknown[]) => Promise<MatcherResult>).call({ isNot, site }, received, ...args)
+      if (!isMeasurement(received)) return run
       return received.running(`${isNot ? 'not.' : ''}${name}(${args.filter((arg) => arg !== undefined).map(show).join(', ')})`, site, run).then((result) => (received.closing ? { ...result, pass: !isNot } : result))
     }
   return Object.fromEntries(Object.entries(implementations).map(([name, implementation]) => [name, wrap(name as keyof Implementations, implementation)])) as Implementations

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { UsageError } from '../errors.js'
-import { MEASUREMENT, Measurement } from '../session/measurement.js'
+import { MEASUREMENT, Measurement, type BudgetRecord } from '../session/measurement.js'
 import type { PageBudgetMatchers } from './matchers.js'
 
 /** What a test framework's matcher must return; `pass` is computed once and never flipped for `.not`. */
@@ -14,6 +14,11 @@ export interface MatcherResult {
 /** The part of a framework's matcher state the core needs. */
 export interface MatcherState {
   isNot?: boolean
+  /**
+   * Where the test wrote the assertion: taken once, by the wrapper every matcher runs in
+   * (verdict/matchers.ts), before any await, while the test's own frame is on the stack.
+   */
+  site?: BudgetRecord['location']
 }
 
 /** A matcher implementation for each declared signature: the receiver comes first. */
