@@ -28,9 +28,14 @@ export function stackEntry(message: string, headline: RegExp): string[] {
   return lines.slice(start, frames < 0 ? undefined : start + 1 + frames).map((line) => line.trim())
 }
 
+/** The error a promise rejects with; throws if it resolved, or rejected with something not an Error. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(() => undefined, (e: unknown) => e)
+  if (!(error instanceof Error)) throw new Error('expected the promise to reject with an Error')
+  return error
+}
+
 /** The message of an assertion that must fail, colors and times stripped; throws if it passed. */
 export async function failure(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
-  if (!(error instanceof Error)) throw new Error('expected the assertion to fail')
-  return plain(error.message)
+  return plain((await rejection(promise)).message)
 }

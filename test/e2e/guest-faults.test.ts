@@ -6,7 +6,7 @@ import type { Measurement } from '../../src/session/measurement.js'
 import { Session } from '../../src/session/session.js'
 import { QEMU } from '../../src/target/qemu/qemu.js'
 import { startVm, type QemuVm } from '../../src/target/qemu/vm.js'
-import { tempDir } from '../helpers.js'
+import { rejection, tempDir } from '../helpers.js'
 
 /**
  * Workloads the guest kills, and a guest kernel that crashes, on the real test kernel: each in
@@ -35,7 +35,7 @@ const HOG = "awk 'BEGIN { while (1) a[i++] = i }'"
 describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('the guest ends a workload or crashes', () => {
   it('names the OOM killer, its victim and what it held; the guest carries on; a panic fails at once', { timeout: 300_000 }, async () => {
     const { vm, pageOwner } = await section()
-    const error = await pageOwner.exec(HOG, { reject: false }).then(() => undefined, (e: unknown) => e)
+    const error = await rejection(pageOwner.exec(HOG, { reject: false }))
     expect(error).toBeInstanceOf(OomKilledError)
     const oom = error as OomKilledError
     expect(oom).toMatchObject({ code: 'E_OOM', exitCode: 137, signal: 'SIGKILL', command: HOG, victim: { comm: 'awk' } })
@@ -49,11 +49,11 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('the guest ends a workl
 
     // A kernel crash ends the VM (panic=-1, -no-reboot): the running request fails with the report.
     const started = Date.now()
-    const crash = await pageOwner.exec('echo c > /proc/sysrq-trigger').then(() => undefined, (e: unknown) => e)
+    const crash = await rejection(pageOwner.exec('echo c > /proc/sysrq-trigger'))
     expect(crash).toBeInstanceOf(GuestKernelError)
     expect(crash).toMatchObject({ kind: 'panic', code: 'E_GUEST_KERNEL' })
-    expect((crash as Error).message).toMatch(/the guest kernel reported a panic\n  \| Kernel panic - not syncing: sysrq triggered crash\n/)
-    expect((crash as Error).message).toContain(`hint: the kernel under test is broken, not the test: the whole console is in ${vm.consoleLog}`)
+    expect(crash.message).toMatch(/the guest kernel reported a panic\n  \| Kernel panic - not syncing: sysrq triggered crash\n/)
+    expect(crash.message).toContain(`hint: the kernel under test is broken, not the test: the whole console is in ${vm.consoleLog}`)
     expect(Date.now() - started).toBeLessThan(30_000)
     // Every later request gets the same named error.
     await expect(pageOwner.exec('true')).rejects.toBe(crash)
@@ -63,12 +63,12 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('the guest ends a workl
     const { pageOwner } = await section()
     // /tmpfs-noswap cannot be swapped; 512 MiB of it cannot fit in 192 MiB of RAM. The guest's
     // mounts stop 64 MiB short of its RAM, so the write fails instead of deadlocking the kernel.
-    const error = await pageOwner.exec('head -c $((512 << 20)) /dev/zero > /tmpfs-noswap/f').then(() => undefined, (e: unknown) => e)
+    const error = await rejection(pageOwner.exec('head -c $((512 << 20)) /dev/zero > /tmpfs-noswap/f'))
     expect(error).toBeInstanceOf(ExecError)
     expect(error).not.toBeInstanceOf(OomKilledError)
     expect(error).toMatchObject({ code: 'E_EXEC', exitCode: 1 })
     // busybox head reports any failed write to its output as an I/O error (here ENOSPC).
-    expect((error as Error).message).toMatch(/^command exited with 1: head -c .*\n  \| head: standard output: I\/O error/)
+    expect(error.message).toMatch(/^command exited with 1: head -c .*\n  \| head: standard output: I\/O error/)
     expect(Number((await pageOwner.exec('stat -c %s /tmpfs-noswap/f')).stdout)).toBeLessThan(192 << 20)
     expect((await pageOwner.exec('rm /tmpfs-noswap/f && echo alive')).stdout).toBe('alive\n')
   })

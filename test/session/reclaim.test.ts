@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { FileMissingError, ReclaimError, TargetError } from '../../src/errors.js'
 import { reclaim } from '../../src/session/reclaim.js'
 import type { KernelFile, Target } from '../../src/target/types.js'
+import { rejection } from '../helpers.js'
 
 const PAGE = 4096
 const MiB = (n: number) => ({ pages: (n << 20) / PAGE, bytes: n << 20 })
@@ -64,9 +65,9 @@ describe('reclaim', () => {
     ['no-swap', { swapKiB: 0 }, /has no swap[\s\S]*hint: add swap/],
     ['read-only-target', { writable: false }, /cannot write memory\.reclaim/],
   ] as const)('names what is missing: %s', async (reason, options, message) => {
-    const error = await reclaim(kernel(options).target, MiB(1), PAGE).then(() => undefined, (e: unknown) => e)
+    const error = await rejection(reclaim(kernel(options).target, MiB(1), PAGE))
     expect(error).toBeInstanceOf(ReclaimError)
     expect(error).toMatchObject({ reason, code: 'E_RECLAIM' })
-    expect((error as Error).message).toMatch(message)
+    expect(error.message).toMatch(message)
   })
 })

@@ -3,7 +3,7 @@ import '../../src/vitest/expect.js'
 import { UnawaitedAssertionError, UsageError } from '../../src/errors.js'
 import { matchers } from '../../src/verdict/matchers.js'
 import { captureSession } from '../session/replay-session.js'
-import { DD_HANDLE, failure, plain } from '../helpers.js'
+import { DD_HANDLE, failure, plain, rejection } from '../helpers.js'
 
 const shmemWrite = { frames: ['shmem_*', 'vfs_write'] }
 
@@ -222,10 +222,10 @@ describe('an assertion the test does not await', () => {
     // Over budget, and never awaited: the section's end reports it, and nothing rejects later.
     void expect(pageOwner).toAllocateAtMost('1 MiB', shmemWrite)
     const line = new Error().stack!.split('\n')[1]!.match(/:(\d+):\d+\)?$/)![1]
-    const error = await pageOwner.end().then(() => undefined, (e: unknown) => e)
+    const error = await rejection(pageOwner.end())
     expect(error).toBeInstanceOf(UnawaitedAssertionError)
     expect((error as UnawaitedAssertionError).code).toBe('E_NOT_AWAITED')
-    expect(plain((error as Error).message)).toBe(
+    expect(plain(error.message)).toBe(
       `an assertion was not awaited; the test ended while it was still measuring:\n  expect(pageOwner).toAllocateAtMost('1 MiB', { frames: [ 'shmem_*', 'vfs_write' ] }) at test/verdict/matchers.test.ts:${Number(line) - 1}\n  hint: page-budget's matchers are async: write \`await expect(pageOwner)...\`, or the test passes before the budget is judged`,
     )
   })
