@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
-import { countPagesBy } from '../dist/select/owners.js'
+import { countPagesBy } from '../dist/snapshot/owners.js'
 import { sideBySide, printRatios } from './measure.mjs'
 
 const gz = fileURLToPath(new URL('../test/fixtures/linux-7.2.13-tmpfs-dd-256M/after.page_owner.gz', import.meta.url))

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { diffCounts, parseShowHandles, readShowStacksText, StacksCache } from '../dist/index.js'
-import { hashText } from '../dist/snapshot/hash.js'
+import { hashText } from '../dist/format/stack-key.js'
 import { sideBySide, printRatios } from './measure.mjs'
 import { synthetic } from './synthetic.mjs'
 

@@ -1,7 +1,8 @@
 import { compileSelector } from '../select/selector.js'
 import { trimFrames } from '../select/trim.js'
-import { computeDelta } from '../snapshot/delta.js'
-import { sumPages } from '../snapshot/diff.js'
+import { computeDelta } from '../select/delta.js'
+import { sumPages } from '../format/counts.js'
+import { frameLines } from '../format/stack-key.js'
 import { readCounts } from '../snapshot/sample.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { ReplayTarget } from '../target/replay.js'
@@ -57,7 +58,7 @@ export async function diffCommand(argv: string[], out: (text: string) => void): 
       pageSize,
       totalPages: delta.totalPages,
       selected: { pages: delta.pages, bytes: delta.bytes },
-      rows: delta.rows.map((row) => ({ handle: row.key, before: row.before, after: row.after, delta: row.delta, frames: row.frames.map((f) => f.raw) })),
+      rows: delta.rows.map((row) => ({ handle: row.key, before: row.before, after: row.after, delta: row.delta, frames: frameLines(row.frames) })),
     }, null, 2))
     return 0
   }

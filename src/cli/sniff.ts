@@ -1,5 +1,7 @@
 import { FileFormatError, ParseError } from '../errors.js'
-import { detectFormat, LineTooLongError, openFile, splitLines } from '../format/index.js'
+import { detectFormat } from '../format/detect.js'
+import { openFile } from '../format/file.js'
+import { LineTooLongError, splitLines } from '../format/lines.js'
 import type { KernelFile } from '../target/types.js'
 
 export type SampleFile = 'show_handles' | 'show_stacks' | 'page_owner'

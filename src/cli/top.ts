@@ -1,8 +1,9 @@
-import { openFile, parseShowHandles, readShowStacksText } from '../format/index.js'
-import { countPagesBy, type OwnerCount, type OwnerKey } from '../select/owners.js'
+import { openFile } from '../format/file.js'
+import { parseShowHandles } from '../format/show-handles.js'
+import { frameLines, framesOfText, hashText } from '../format/stack-key.js'
+import { readShowStacksText } from '../format/stacks.js'
+import { countPagesBy, type OwnerCount, type OwnerKey } from '../snapshot/owners.js'
 import { trimFrames } from '../select/trim.js'
-import { framesOfText } from '../snapshot/sample.js'
-import { hashText } from '../snapshot/hash.js'
 import type { StacksCache } from '../snapshot/stacks.js'
 import { formatBytes } from '../verdict/budget.js'
 import { renderTable } from '../report/table.js'
@@ -57,7 +58,7 @@ export async function topCommand(argv: string[], out: (text: string) => void): P
         pages: row.pages,
         bytes: row.pages * pageSize,
         percent: total ? Number(((row.pages * 100) / total).toFixed(2)) : 0,
-        ...(row.frames && { frames: row.frames.map((f) => f.raw) }),
+        ...(row.frames && { frames: frameLines(row.frames) }),
       })),
     }, null, 2))
     return 0

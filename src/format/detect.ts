@@ -3,6 +3,10 @@ import { HANDLE, PAGES } from './show-handles.js'
 
 export type FormatName = 'show_handles' | 'show_stacks' | 'show_stacks_handles' | 'page_owner' | 'swap_page_owner' | 'count_threshold'
 
+/** The files pages per stack can be sampled from, cheapest first. */
+export const SAMPLE_PATHS = ['show_handles', 'show_stacks', 'page_owner'] as const satisfies readonly FormatName[]
+export type SamplePath = (typeof SAMPLE_PATHS)[number]
+
 /**
  * Which page_owner debugfs file `firstLines` (its first lines, any number) come from, or
  * undefined when they do not say (empty, or not one of them). show_stacks and

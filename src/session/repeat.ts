@@ -1,4 +1,4 @@
-import { diffCounts, sumPages } from '../snapshot/diff.js'
+import { diffCounts, sumPages } from '../format/counts.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 
 export interface RepeatOptions {

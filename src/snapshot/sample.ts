@@ -1,10 +1,12 @@
-import { parseFrame, parseShowHandles, readPageOwner, readShowStacksText, readSwapPageOwner } from '../format/index.js'
+import { readPageOwner } from '../format/page-owner.js'
+import { parseShowHandles } from '../format/show-handles.js'
+import { hashText, StackKeys, stackText } from '../format/stack-key.js'
+import { readShowStacksText } from '../format/stacks.js'
+import { readSwapPageOwner } from '../format/swap-page-owner.js'
+import type { HandleCounts } from '../format/types.js'
+import type { SamplePath } from '../format/detect.js'
 import { where } from '../target/read.js'
-import { stackKeyOf } from '../select/owners.js'
-import type { Frame, HandleCounts } from '../format/types.js'
-import type { SamplePath } from '../target/probe.js'
 import type { Target } from '../target/types.js'
-import { hashText } from './hash.js'
 import type { StacksCache } from './stacks.js'
 
 /**
@@ -27,19 +29,15 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
     }
     case 'page_owner': {
       const counts: HandleCounts = new Map()
+      const keys = new StackKeys()
       await readPageOwner(target.read('page_owner'), file, (record) => {
-        const key = stackKeyOf(record.frames)
+        const key = keys.keyOf(record.frames)
         counts.set(key, (counts.get(key) ?? 0) + 2 ** record.order)
         stacks.learnFrames(key, record.frames)
       })
       return counts
     }
   }
-}
-
-/** Frames from a stack's text (one frame per line), for keys learned on a fallback path. */
-export function framesOfText(text: string): Frame[] {
-  return text.split('\n').flatMap((line) => parseFrame(line) ?? [])
 }
 
 /**
@@ -50,7 +48,7 @@ export function framesOfText(text: string): Frame[] {
 export async function readSwapCounts(target: Target, stacks: StacksCache): Promise<HandleCounts> {
   const byText = new Map<string, number>()
   await readSwapPageOwner(target.read('swap_page_owner'), where(target, 'swap_page_owner'), (record) => {
-    const text = record.frames.map((f) => f.raw).join('\n')
+    const text = stackText(record.frames)
     byText.set(text, (byText.get(text) ?? 0) + 1)
   })
   const keys = await stacks.keysOfStacks(byText.keys())

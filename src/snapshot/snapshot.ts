@@ -1,5 +1,5 @@
 import type { HandleCounts } from '../format/types.js'
-import type { SamplePath } from '../target/probe.js'
+import type { SamplePath } from '../format/detect.js'
 
 /** Pages per stack at one instant. Immutable once taken. */
 export interface Snapshot {

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises'
-import { parseFrame, parseShowStacksHandles } from '../format/index.js'
-import { where } from '../target/read.js'
+import { UnknownStackError } from '../errors.js'
+import { parseFrame } from '../format/frame.js'
+import { frameLines, framesOfText, stackText } from '../format/stack-key.js'
+import { parseShowStacksHandles } from '../format/stacks.js'
 import type { Frame } from '../format/types.js'
 import { writeFileAtomic } from '../io/atomic.js'
-import { UnknownStackError } from '../errors.js'
+import { where } from '../target/read.js'
 import type { Target } from '../target/types.js'
-import { framesOfText } from './sample.js'
 
 export interface StacksStats {
   /** Times show_stacks_handles was read from the kernel. */
@@ -104,7 +105,7 @@ export class StacksCache {
 
   #textIndex(): Map<string, number> {
     if (this.#index?.size !== this.#frames.size) {
-      this.#index = new Map([...this.#frames].map(([key, frames]) => [frames.map((f) => f.raw).join('\n'), key]))
+      this.#index = new Map([...this.#frames].map(([key, frames]) => [stackText(frames), key]))
     }
     return this.#index
   }
@@ -156,7 +157,7 @@ export class StacksCache {
   async #save(): Promise<void> {
     await this.#loadFile() // merge what other workers wrote since, then replace atomically
     const stacks: Record<string, string[]> = {}
-    for (const [key, frames] of this.#frames) stacks[key] = frames.map((f) => f.raw)
+    for (const [key, frames] of this.#frames) stacks[key] = frameLines(frames)
     for (const [key, text] of this.#texts) stacks[key] = text.split('\n')
     const file: CacheFile = { version: 1, bootId: this.bootId, stacks }
     await writeFileAtomic(this.#file!, JSON.stringify(file))

@@ -1,10 +1,8 @@
 import { PageOwnerDisabledError, UnsupportedKernelError } from '../errors.js'
-import { parseCountThreshold } from '../format/index.js'
+import { parseCountThreshold } from '../format/count-threshold.js'
+import type { SamplePath } from '../format/detect.js'
 import { fileContains, readText, where } from './read.js'
 import type { KernelFile, Target } from './types.js'
-
-/** How snapshots are taken, cheapest first. */
-export type SamplePath = 'show_handles' | 'show_stacks' | 'page_owner'
 
 export const SAMPLE_PATH_NOTES: Record<SamplePath, string> = {
   show_handles: 'show_handles (kernel stack handles; stacks resolved lazily)',

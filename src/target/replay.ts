@@ -2,8 +2,8 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { FileMissingError, PageBudgetError } from '../errors.js'
 import { fileError, openFile, requireKind } from '../format/file.js'
-import { formatShowHandles, readSeriesFileSync, SERIES_FILE } from '../watch/record-format.js'
-import type { Series } from '../watch/series.js'
+import { formatShowHandles, readSeriesFileSync, SERIES_FILE } from '../format/recording.js'
+import type { Series } from '../format/series.js'
 import type { KernelFile, Target } from './types.js'
 
 export type ReplayTargetOptions =

@@ -1,5 +1,6 @@
+import { functionNames } from '../format/stack-key.js'
 import type { CompiledSelector } from '../select/selector.js'
-import type { Delta } from '../snapshot/delta.js'
+import type { Delta } from '../select/delta.js'
 import type { BaselineEntry } from './baseline-file.js'
 import { formatAmount } from './budget.js'
 import { formatStackList } from './message.js'
@@ -15,7 +16,7 @@ export function baselineEntry(delta: Delta, kernel: string): BaselineEntry {
     pages: delta.pages,
     pageSize: delta.pageSize,
     kernel,
-    stacks: delta.rows.slice(0, KEPT).map((row) => ({ frames: row.frames.map((frame) => frame.fn), pages: row.delta })),
+    stacks: delta.rows.slice(0, KEPT).map((row) => ({ frames: functionNames(row.frames), pages: row.delta })),
   }
 }
 
@@ -28,7 +29,7 @@ export function growthLines(delta: Delta, entry: BaselineEntry, selector: Compil
   const before = new Map(entry.stacks.map((stack) => [stack.frames.join('\n'), stack.pages]))
   const grown = delta.rows
     .map((row) => {
-      const was = before.get(row.frames.map((frame) => frame.fn).join('\n')) ?? 0
+      const was = before.get(functionNames(row.frames).join('\n')) ?? 0
       return { row, was, growth: row.delta - was }
     })
     .filter(({ growth }) => growth > 0)

@@ -1,7 +1,7 @@
 import type { Frame } from '../format/types.js'
 import { trimFrames } from '../select/trim.js'
 import type { CompiledSelector } from '../select/selector.js'
-import type { Delta } from '../snapshot/delta.js'
+import type { Delta } from '../select/delta.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { SAMPLE_PATH_NOTES } from '../target/probe.js'
 import { formatAmount } from './budget.js'

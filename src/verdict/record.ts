@@ -4,7 +4,7 @@ import { reportPath } from '../report/paths.js'
 import type { CompiledSelector } from '../select/selector.js'
 import { trimFrames } from '../select/trim.js'
 import type { BudgetRecord, RecordAmount } from '../session/measurement.js'
-import type { Delta } from '../snapshot/delta.js'
+import type { Delta } from '../select/delta.js'
 
 /** How many stacks a record keeps for reports. */
 const TOP = 3

@@ -5,8 +5,8 @@ import type { Session } from '../session/session.js'
 import { drainPageBatches } from '../target/drain.js'
 import type { ExecResult } from '../target/types.js'
 import { AlertWatch, type AlertCrossing, type AlertSpec } from './alerts.js'
-import type { StopReason } from './record-format.js'
-import { Series } from './series.js'
+import type { StopReason } from '../format/recording.js'
+import { Series } from '../format/series.js'
 import type { Ticker } from './ticker.js'
 
 export interface WatchOptions {

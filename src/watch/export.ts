@@ -1,3 +1,4 @@
+import { frameLines } from '../format/stack-key.js'
 import type { WatchReport } from './summary.js'
 
 /** The report as JSON: what `watch --json` prints and a recording's summary.json holds. */
@@ -22,7 +23,7 @@ export function reportJson(report: WatchReport): string {
       max: line.range.max,
       maxBytes: line.range.max * pageSize,
       peakAtMs: line.peakAt,
-      frames: line.frames?.map((f) => f.raw) ?? [],
+      frames: frameLines(line.frames ?? []),
     })),
     alerts: report.crossings.map((c) => ({
       alert: c.alert,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { SERIES_FILE } from './record-format.js'
+import { SERIES_FILE } from '../format/recording.js'
 
 export interface RecordingFiles {
   start: string

@@ -4,8 +4,8 @@ import { renderChart } from '../report/chart.js'
 import { trimFrames } from '../select/trim.js'
 import { formatElapsed } from './duration.js'
 import { reportCsv, reportJson } from './export.js'
-import { formatSeriesFile, formatShowHandles, formatShowStacksHandles, SERIES_FILE } from './record-format.js'
-import type { Series } from './series.js'
+import { formatSeriesFile, formatShowHandles, formatShowStacksHandles, SERIES_FILE } from '../format/recording.js'
+import type { Series } from '../format/series.js'
 import type { WatchReport } from './summary.js'
 
 /** The chart of a report: its top stacks' pages over time, alerts as markers. */

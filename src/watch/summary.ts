@@ -2,8 +2,8 @@ import type { Frame } from '../format/types.js'
 import type { AlertCrossing } from './alerts.js'
 import type { Watch, WatchOutcome } from './engine.js'
 import { stackLabel } from './label.js'
-import type { RecordMeta } from './record-format.js'
-import type { StackRange } from './series.js'
+import type { RecordMeta } from '../format/recording.js'
+import type { StackRange } from '../format/series.js'
 
 /** One stack in the output: the chart's line, the table's row. */
 export interface StackLine {

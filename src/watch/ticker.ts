@@ -1,5 +1,5 @@
 import type { ReplayTarget } from '../target/replay.js'
-import type { StopReason } from './record-format.js'
+import type { StopReason } from '../format/recording.js'
 
 /** When to take the next sample, and when sampling is over. */
 export interface Ticker {

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest'
-import { computeDelta } from '../../../src/snapshot/delta.js'
-import { diffCounts } from '../../../src/snapshot/diff.js'
+import { computeDelta } from '../../../src/select/delta.js'
+import { diffCounts } from '../../../src/format/counts.js'
 import { test } from '../../../src/vitest/index.js'
 import { plain, stackEntry } from '../../helpers.js'
 

@@ -1,4 +1,4 @@
-import type { HandleCounts } from '../format/types.js'
+import type { HandleCounts } from './types.js'
 
 export interface DeltaRow {
   /** Kernel stack handle (or, on fallback paths, a hash of the stack text). */

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { FileMissingError, ParseError } from '../errors.js'
-import type { Frame } from '../format/types.js'
+import { SAMPLE_PATHS } from './detect.js'
 import { Series } from './series.js'
+import type { Frame } from './types.js'
 
 /**
  * The files of a recording made by `page-budget record` (or `watch --out`). Besides these, a
@@ -24,7 +25,7 @@ const SeriesFileSchema = z.object({
   bootId: z.string(),
   kernel: z.string(),
   pageSize: z.number().int().positive(),
-  path: z.enum(['show_handles', 'show_stacks', 'page_owner']),
+  path: z.enum(SAMPLE_PATHS),
   startedAt: z.string(),
   intervalMs: z.number().positive(),
   stopped: z.enum(['samples', 'duration', 'interrupted', 'exec-done', 'alert', 'replay-end']),

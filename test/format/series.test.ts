@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Series } from '../../src/watch/series.js'
-import { formatSeriesFile, parseSeriesFile, type RecordMeta } from '../../src/watch/record-format.js'
+import { Series } from '../../src/format/series.js'
+import { formatSeriesFile, parseSeriesFile, type RecordMeta } from '../../src/format/recording.js'
 import { ParseError } from '../../src/errors.js'
 
 const samples = [

@@ -1,5 +1,5 @@
-import type { HandleCounts } from '../format/types.js'
-import { diffCounts, type DeltaRow } from '../snapshot/diff.js'
+import type { HandleCounts } from './types.js'
+import { diffCounts, type DeltaRow } from './counts.js'
 
 /** What one stack did over a series: the first, last, lowest and highest page counts. */
 export interface StackRange {

@@ -1,8 +1,8 @@
 import type { Frame } from '../format/types.js'
-import type { CompiledSelector } from '../select/selector.js'
-import { diffCounts, type DeltaRow } from './diff.js'
-import type { Snapshot } from './snapshot.js'
-import type { StacksCache } from './stacks.js'
+import type { CompiledSelector } from './selector.js'
+import { diffCounts, type DeltaRow } from '../format/counts.js'
+import type { Snapshot } from '../snapshot/snapshot.js'
+import type { StacksCache } from '../snapshot/stacks.js'
 
 export interface DeltaStack extends DeltaRow {
   /** Frames of the stack; empty when the kernel no longer lists it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { diffCounts, sumPages } from '../../src/snapshot/diff.js'
-import { hashText } from '../../src/snapshot/hash.js'
+import { diffCounts, sumPages } from '../../src/format/counts.js'
+import { hashText } from '../../src/format/stack-key.js'
 
 describe('diffCounts', () => {
   it('lists only stacks that changed; absent means 0 pages', () => {
