@@ -19,7 +19,7 @@ import { probe } from '../src/target/probe.js'
 import { readText } from '../src/target/read.js'
 import { ReplayTarget } from '../src/target/replay.js'
 import type { Target } from '../src/target/types.js'
-import { parseBudget } from '../src/verdict/budget.js'
+import { parseBudget } from '../src/amount.js'
 import { fakeDebugfs, recording } from './fake-kernel.js'
 import { CAPTURE, tempDir } from './helpers.js'
 

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js'
 import { githubAnnotation } from '../report/annotations.js'
 import { checkReport } from '../report/check.js'
 import { summary } from '../report/summary.js'
-import { toleranceAllowance, type Tolerance } from '../verdict/budget.js'
+import { toleranceAllowance, type Tolerance } from '../amount.js'
 import { CliUsageError, oneOf, parse } from './args.js'
 import { readReportFile } from './inputs.js'
 

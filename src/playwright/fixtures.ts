@@ -1,5 +1,5 @@
 import { test as base, type TestInfo } from '@playwright/test'
-import type { PageBudgetConfig } from '../config.js'
+import type { PageBudgetConfig } from '../session/config.js'
 import { reportTest } from '../report/records.js'
 import { summaryTable } from '../report/summary.js'
 import type { Measurement, TestIdentity } from '../session/measurement.js'

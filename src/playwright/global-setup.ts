@@ -1,5 +1,5 @@
 import type { FullConfig } from '@playwright/test'
-import type { PageBudgetConfig } from '../config.js'
+import type { PageBudgetConfig } from '../session/config.js'
 import { bootSharedVms } from './shared-vm.js'
 
 /**

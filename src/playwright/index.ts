@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url'
 
 export { test, type PageBudgetTestFixtures, type PageBudgetWorkerFixtures } from './fixtures.js'
 export { expect } from './expect.js'
-export type { PageBudgetConfig } from '../config.js'
+export type { PageBudgetConfig } from '../session/config.js'
 export type { BaselineOptions, BudgetOptions, PageBudgetMatchers } from '../verdict/matchers.js'
-export type { Budget, Tolerance } from '../verdict/budget.js'
+export type { Budget, Tolerance } from '../amount.js'
 export type { BudgetRecord } from '../session/measurement.js'
 
 /** A module beside this one, in whichever form (.ts source or .js build) is running. */

@@ -1,5 +1,5 @@
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter'
-import { reportPath } from '../report/paths.js'
+import { reportPath } from '../io/paths.js'
 import { reportTest } from '../report/records.js'
 import { REPORT_FILE, type ReportTest } from '../report/schema.js'
 import { summary } from '../report/summary.js'

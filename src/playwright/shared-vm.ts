@@ -1,5 +1,5 @@
-import { resolveTargetOptions, type PageBudgetConfig } from '../config.js'
-import type { TargetOptions } from '../session/options.js'
+import { resolveTargetOptions, type PageBudgetConfig } from '../session/config.js'
+import type { TargetOptions } from '../target/options.js'
 
 /** How globalSetup tells the workers where the run's VMs are: target options (JSON) -> broker socket. */
 const ENV = 'PAGE_BUDGET_PLAYWRIGHT_VMS'

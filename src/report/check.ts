@@ -1,4 +1,4 @@
-import { formatBytes, toleranceAllowance, type Tolerance } from '../verdict/budget.js'
+import { formatBytes, toleranceAllowance, type Tolerance } from '../amount.js'
 import { testKey } from './records.js'
 import type { Report, ReportRecord, ReportTest } from './schema.js'
 

@@ -1,4 +1,4 @@
-import { formatBytes } from '../verdict/budget.js'
+import { formatBytes } from '../amount.js'
 import type { Report, ReportRecord, ReportTest } from './schema.js'
 import { renderTable } from './table.js'
 

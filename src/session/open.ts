@@ -1,4 +1,4 @@
-import { resolveTargetOptions, type PageBudgetConfig } from '../config.js'
+import { resolveTargetOptions, type PageBudgetConfig } from './config.js'
 import { createTarget } from '../target/create.js'
 import { Session } from './session.js'
 

@@ -1,15 +1,4 @@
-import type { QemuOptions } from '../target/qemu/vm.js'
-import type { Tolerance } from '../verdict/budget.js'
-
-/** Where the kernel is. Each kind maps to a Target implementation. */
-export type TargetOptions =
-  | { kind: 'local'; debugfs?: string }
-  | { kind: 'command'; prefix: string[]; debugfs?: string; remoteShell?: boolean }
-  | { kind: 'replay'; dir: string; step?: string }
-  /** Boots the test kernel in QEMU (see QemuOptions for every field). */
-  | QemuOptions
-  /** A VM booted by another process (Vitest's globalSetup), reached through its socket. */
-  | { kind: 'vm'; socketPath: string }
+import type { Tolerance } from '../amount.js'
 
 export interface SessionOptions {
   /**

@@ -1,7 +1,7 @@
 import { ParseError, ReclaimError } from '../errors.js'
 import { readText } from '../target/read.js'
 import type { Target } from '../target/types.js'
-import type { Amount } from '../verdict/budget.js'
+import type { Amount } from '../amount.js'
 
 export interface ReclaimOptions {
   /**

@@ -1,4 +1,4 @@
-import type { TargetOptions } from '../session/options.js'
+import type { TargetOptions } from './options.js'
 import { CommandTarget } from './command.js'
 import { LocalTarget } from './local.js'
 import { ReplayTarget } from './replay.js'

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { ReportFileError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic.js'
 import { acquireLock } from '../io/lock.js'
-import { readJson } from '../report/read.js'
+import { readJson } from '../io/json.js'
 
 /**
  * A test file's stored baselines, committed next to it like snapshots:

@@ -2,7 +2,7 @@ import { functionNames } from '../format/stack-key.js'
 import type { CompiledSelector } from '../select/selector.js'
 import type { Delta } from '../select/delta.js'
 import type { BaselineEntry } from './baseline-file.js'
-import { formatAmount } from './budget.js'
+import { formatAmount } from '../amount.js'
 import { formatStackList } from './message.js'
 
 /** Stacks a baseline keeps: enough to name what grew, few enough to keep the file readable. */

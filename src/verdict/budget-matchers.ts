@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js'
 import type { DeltaOptions } from '../session/measurement.js'
-import { formatAmount, parseBudget, toleranceAllowance, type Amount, type Budget, type Tolerance } from './budget.js'
+import { formatAmount, parseBudget, toleranceAllowance, type Amount, type Budget, type Tolerance } from '../amount.js'
 import { formatMessage } from './message.js'
 import { asMeasurement, show, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
 import { budgetRecord } from './record.js'

@@ -1,5 +1,5 @@
 import { baselineMatchers, type BaselineOptions } from './baseline.js'
-import type { Budget } from './budget.js'
+import type { Budget } from '../amount.js'
 import { budgetMatchers, type BudgetOptions, type FreeOptions } from './budget-matchers.js'
 import { ownershipMatchers, type OwnershipOptions } from './ownership.js'
 import { isMeasurement, show, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'

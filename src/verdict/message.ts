@@ -4,7 +4,7 @@ import type { CompiledSelector } from '../select/selector.js'
 import type { Delta } from '../select/delta.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { SAMPLE_PATH_NOTES } from '../target/probe.js'
-import { formatAmount } from './budget.js'
+import { formatAmount } from '../amount.js'
 
 /** How many stacks a failure message lists. */
 const TOP = 5

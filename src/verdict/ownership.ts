@@ -6,7 +6,7 @@ import type { CompiledSelector, StackSelector } from '../select/selector.js'
 import type { Measurement } from '../session/measurement.js'
 import { diffCounts } from '../format/counts.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
-import { formatAmount, formatBytes, toleranceAllowance, type Tolerance } from './budget.js'
+import { formatAmount, formatBytes, toleranceAllowance, type Tolerance } from '../amount.js'
 import { formatCompared, formatStackList } from './message.js'
 import { asMeasurement, show, type Implementations } from './receiver.js'
 

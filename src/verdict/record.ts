@@ -1,6 +1,6 @@
 import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { reportPath } from '../report/paths.js'
+import { reportPath } from '../io/paths.js'
 import type { CompiledSelector } from '../select/selector.js'
 import { trimFrames } from '../select/trim.js'
 import type { BudgetRecord, RecordAmount } from '../session/measurement.js'

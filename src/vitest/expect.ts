@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import type { PageBudgetConfig } from '../config.js'
+import type { PageBudgetConfig } from '../session/config.js'
 import type { BudgetRecord } from '../session/measurement.js'
 import { matchers, type PageBudgetMatchers } from '../verdict/matchers.js'
 

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { resolveTargetOptions } from '../config.js'
+import { resolveTargetOptions } from '../session/config.js'
 
 /**
  * Boots the run's VM once, before any worker starts, and hands the workers its socket instead

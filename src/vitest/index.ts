@@ -1,5 +1,5 @@
 import { test as base, expect } from 'vitest'
-import type { PageBudgetConfig } from '../config.js'
+import type { PageBudgetConfig } from '../session/config.js'
 import type { Measurement } from '../session/measurement.js'
 import { openSession } from '../session/open.js'
 import type { Session } from '../session/session.js'
@@ -38,8 +38,8 @@ export const test = base
   })
 
 export { expect }
-export type { PageBudgetConfig } from '../config.js'
+export type { PageBudgetConfig } from '../session/config.js'
 export type { BaselineOptions, BudgetOptions, PageBudgetMatchers } from '../verdict/matchers.js'
-export type { Budget, Tolerance } from '../verdict/budget.js'
+export type { Budget, Tolerance } from '../amount.js'
 export { pageBudget } from './plugin.js'
 export type { BudgetRecord } from '../session/measurement.js'

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import type { PageBudgetConfig } from '../config.js'
+import type { PageBudgetConfig } from '../session/config.js'
 
 /** The globalSetup beside this file, in whichever form (.ts source or .js build) is running. */
 const globalSetup = fileURLToPath(new URL(`./global-setup${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url))

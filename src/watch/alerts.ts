@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js'
 import type { Frame } from '../format/types.js'
 import { compileSelector, type CompiledSelector, type StackSelector } from '../select/selector.js'
 import type { DeltaRow } from '../format/counts.js'
-import { parseBudget, type Budget } from '../verdict/budget.js'
+import { parseBudget, type Budget } from '../amount.js'
 
 /** `frames=shmem_*,max=512MiB`: a limit on the pages held by the stacks a selector picks. */
 export interface AlertSpec {

@@ -1,5 +1,5 @@
 import { renderTable } from '../report/table.js'
-import { formatBytes } from '../verdict/budget.js'
+import { formatBytes } from '../amount.js'
 import type { AlertCrossing } from './alerts.js'
 import { formatElapsed } from './duration.js'
 import type { Watch } from './engine.js'

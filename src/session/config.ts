@@ -1,4 +1,5 @@
-import type { SessionOptions, TargetOptions } from './session/options.js'
+import type { TargetOptions } from '../target/options.js'
+import type { SessionOptions } from './options.js'
 
 /**
  * Everything a project configures once (vitest.config / playwright.config): where the kernel is

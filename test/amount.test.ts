@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { UsageError } from '../../src/errors.js'
-import { formatAmount, formatBytes, parseBudget, toleranceAllowance, type Budget } from '../../src/verdict/budget.js'
+import { UsageError } from '../src/errors.js'
+import { formatAmount, formatBytes, parseBudget, toleranceAllowance, type Budget } from '../src/amount.js'
 
 describe('parseBudget', () => {
   it.each<[Budget, number]>([

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js'
+import { UsageError } from './errors.js'
 
 /**
  * An amount of memory as a test states it: `'256 MiB'`, `'300 MB'`, `'4 KiB'`, `'65536 pages'`,
