@@ -233,7 +233,7 @@ export class KernelBuildError extends PageBudgetError {
 export class UnawaitedAssertionError extends PageBudgetError {
   readonly assertions: ReadonlyArray<{ call: string; site?: { file: string; line: number } | undefined }>
   constructor(assertions: UnawaitedAssertionError['assertions']) {
-    const lines = assertions.map(({ call, site }) => `  expect(pageOwner).${call}${site ? ` at ${site.file}:${site.line}` : ''}`)
+    const lines = assertions.map(({ call, site }) => `  expect(pageOwner)${call}${site ? ` at ${site.file}:${site.line}` : ''}`)
     super('E_NOT_AWAITED', `${assertions.length === 1 ? 'an assertion was' : `${assertions.length} assertions were`} not awaited; the test ended while ${assertions.length === 1 ? 'it was' : 'they were'} still measuring:\n${lines.join('\n')}`, {
       hint: "page-budget's matchers are async: write `await expect(pageOwner)...`, or the test passes before the budget is judged",
     })

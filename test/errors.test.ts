@@ -19,6 +19,7 @@ import { probe } from '../src/target/probe.js'
 import { readText } from '../src/target/read.js'
 import { ReplayTarget } from '../src/target/replay.js'
 import type { Target } from '../src/target/types.js'
+import { endSection, track } from '../src/verdict/section.js'
 import { parseBudget } from '../src/amount.js'
 import { fakeDebugfs, recording } from './fake-kernel.js'
 import { CAPTURE, tempDir } from './helpers.js'
@@ -109,8 +110,8 @@ const PRODUCERS: Record<string, () => Promise<errors.PageBudgetError>> = {
   UnawaitedAssertionError: async () => {
     const session = await openSession(new LocalTarget({ debugfs: fakeDebugfs() }))
     const measurement = await session.begin()
-    void measurement.running("toAllocateAtMost('1 MiB')", { file: 'test/x.test.ts', line: 3 }, new Promise((resolve) => setTimeout(resolve, 10)))
-    return errorOf(measurement.end())
+    void track(measurement, { matcher: 'toAllocateAtMost', args: "'1 MiB'", negated: false }, { file: 'test/x.test.ts', line: 3 }, new Promise((resolve) => setTimeout(resolve, 10)))
+    return errorOf(endSection(measurement))
   },
   ReclaimError: () => errorOf(reclaim(new ReplayTarget({ dir: CAPTURE }), { pages: 1, bytes: 4096 }, 4096)),
   MissingToolError: async () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { BudgetRecord } from '../session/measurement.js'
+import type { BudgetRecord } from '../verdict/record.js'
 
 /** The attachment that carries a test's budget records to reporters (and into the HTML report). */
 export const RECORDS_ATTACHMENT = 'page-budget.json'

@@ -2,9 +2,10 @@ import { test as base, type TestInfo } from '@playwright/test'
 import type { PageBudgetConfig } from '../session/config.js'
 import { reportTest } from '../report/records.js'
 import { summaryTable } from '../report/summary.js'
-import type { Measurement, TestIdentity } from '../session/measurement.js'
+import type { Measurement } from '../session/measurement.js'
 import { openSession } from '../session/open.js'
 import type { Session } from '../session/session.js'
+import { bindTest, endSection, recordsOf, type TestIdentity } from '../verdict/section.js'
 import { recordsBody, RECORDS_ATTACHMENT } from './attachment.js'
 import { withSharedVm } from './shared-vm.js'
 
@@ -55,23 +56,28 @@ export const test = base.extend<PageBudgetTestFixtures, PageBudgetWorkerFixtures
     // The test's timeout runs from about now (the lock wait below counts towards it); 0 is none.
     const deadline = testInfo.timeout > 0 ? Date.now() + testInfo.timeout : undefined
     const measurement = await pageBudget.begin()
-    measurement.deadline = deadline
-    measurement.test = { file: testInfo.file, title: testInfo.titlePath.slice(1), updateBaselines: UPDATE[testInfo.config.updateSnapshots] }
+    bindTest(measurement, {
+      file: testInfo.file,
+      title: testInfo.titlePath.slice(1),
+      updateBaselines: UPDATE[testInfo.config.updateSnapshots],
+      ...(deadline !== undefined && { deadline }),
+    })
     try {
       await use(measurement)
     } finally {
       try {
         await attachRecords(measurement, testInfo)
       } finally {
-        await measurement.end()
+        await endSection(measurement)
       }
     }
   },
 })
 
 async function attachRecords(measurement: Measurement, testInfo: TestInfo): Promise<void> {
-  if (measurement.records.length === 0) return
-  await testInfo.attach(RECORDS_ATTACHMENT, { body: recordsBody(measurement.records), contentType: 'application/json' })
-  const table = summaryTable([reportTest({ file: testInfo.file, title: testInfo.titlePath.slice(1), project: '' }, 'passed', measurement.records)])
+  const records = recordsOf(measurement)
+  if (records.length === 0) return
+  await testInfo.attach(RECORDS_ATTACHMENT, { body: recordsBody(records), contentType: 'application/json' })
+  const table = summaryTable([reportTest({ file: testInfo.file, title: testInfo.titlePath.slice(1), project: '' }, 'passed', records)])
   await testInfo.attach('page-budget.txt', { body: `${table}\n`, contentType: 'text/plain' })
 }

@@ -5,7 +5,7 @@ export { expect } from './expect.js'
 export type { PageBudgetConfig } from '../session/config.js'
 export type { BaselineOptions, BudgetOptions, PageBudgetMatchers } from '../verdict/matchers.js'
 export type { Budget, Tolerance } from '../amount.js'
-export type { BudgetRecord } from '../session/measurement.js'
+export type { BudgetRecord } from '../verdict/record.js'
 
 /** A module beside this one, in whichever form (.ts source or .js build) is running. */
 const beside = (name: string) => fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url))

@@ -1,4 +1,4 @@
-import type { BudgetRecord } from '../session/measurement.js'
+import type { BudgetRecord } from '../verdict/record.js'
 import type { ReportAmount, ReportRecord, ReportTest } from './schema.js'
 
 /** Who ran the records: the fields of a report test that each framework fills in its own way. */
@@ -10,17 +10,17 @@ export function reportTest(identity: TestIdentity, status: ReportTest['status'],
 }
 
 export function reportRecord(record: BudgetRecord): ReportRecord {
-  const budget = record.bounds ?? {}
   return {
-    call: record.call,
-    selector: record.stacks,
+    call: `${record.negated ? '.not.' : ''}${record.matcher}(${record.args})`,
+    negated: record.negated,
+    selector: record.selector,
     expected: record.expected,
-    budget,
+    budget: record.budget,
     measured: record.measured,
-    headroom: record.call.startsWith('.not.') ? null : headroom(budget, record.measured),
+    headroom: record.negated ? null : headroom(record.budget, record.measured),
     held: record.held,
     location: record.location ?? null,
-    top: record.top ?? [],
+    top: record.top,
     baseline: record.baseline ?? null,
   }
 }

@@ -25,6 +25,7 @@ export type ReportStack = z.infer<typeof ReportStack>
 
 export const ReportRecord = z.object({
   call: z.string().describe("the assertion as written: `toAllocateAtMost('258 MiB')`, `.not.` prefixed when negated"),
+  negated: z.boolean().describe('whether the assertion was written with `.not`'),
   selector: z.string().describe('the selected stacks in words: `shmem_* & vfs_write`, `all stacks`'),
   expected: z.string().describe('the expectation in words, as the positive matcher states it'),
   budget: z

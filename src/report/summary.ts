@@ -27,7 +27,7 @@ function budgetWords(record: ReportRecord): string {
   const { min, max } = record.budget
   const range = min && max ? `${formatBytes(min.bytes)}..${formatBytes(max.bytes)}` : max ? `<= ${formatBytes(max.bytes)}` : min ? `>= ${formatBytes(min.bytes)}` : record.expected
   const base = record.baseline?.pages != null ? ' (baseline)' : ''
-  return `${record.call.startsWith('.not.') ? 'not ' : ''}${range}${base}`
+  return `${record.negated ? 'not ' : ''}${range}${base}`
 }
 
 /** The largest stack by its outermost kept frames: `shmem_get_folio_gfp.constprop.0 … ksys_write`. */

@@ -1,4 +1,4 @@
-import { ExecError, UnawaitedAssertionError, UsageError } from '../errors.js'
+import { ExecError, UsageError } from '../errors.js'
 import { sampleOwners, type OwnersSample } from '../snapshot/owners.js'
 import type { StackSelector } from '../select/selector.js'
 import { computeDelta, type Delta } from '../select/delta.js'
@@ -12,51 +12,6 @@ import { parseBudget } from '../amount.js'
 import { reclaim, type ReclaimOptions, type ReclaimResult } from './reclaim.js'
 import { medianRun, type RepeatOptions, type RepeatRun } from './repeat.js'
 import type { Session } from './session.js'
-
-/** One budget assertion as it was judged: what reports and the run's summary table show. */
-export interface BudgetRecord {
-  /** `toAllocateAtMost('256 MiB')`, with `.not.` when negated. */
-  call: string
-  stacks: string
-  expected: string
-  measured: { pages: number; bytes: number }
-  /** Whether the assertion held (the matcher's pass, flipped for .not). */
-  held: boolean
-  /** The range the positive matcher accepts, tolerance applied (an absent end is open). */
-  bounds?: { min?: RecordAmount; max?: RecordAmount }
-  /** The selected stacks that changed most: what reports show beside the numbers. */
-  top?: RecordStack[]
-  /** Where the assertion was written (file relative to the working directory), when the stack says. */
-  location?: { file: string; line: number }
-  /** For baseline matchers: the stored pages compared against, and what happened to the file. */
-  baseline?: { pages: number | null; status: 'compared' | 'written' | 'updated' }
-}
-
-export interface RecordAmount {
-  pages: number
-  bytes: number
-}
-
-export interface RecordStack {
-  handle: number
-  /** Pages gained (negative: freed). */
-  pages: number
-  /** Trimmed for display, `…` where frames were cut. */
-  frames: string[]
-}
-
-/**
- * The test a measured section belongs to, set by the framework's fixture: baselines are stored
- * per test, next to its file, and written when the framework's update flag says so.
- */
-export interface TestIdentity {
-  /** Absolute path of the test file. */
-  file: string
-  /** Describe blocks, then the test's name. */
-  title: string[]
-  /** `all`: rewrite baselines (`-u`, `--update-snapshots`); `new`: write missing ones; `none`: write nothing (CI). */
-  updateBaselines: 'all' | 'new' | 'none'
-}
 
 /** Misuse is reported before anything is read from the kernel. */
 export function checkInclude(include: unknown): asserts include is Include | undefined {
@@ -83,23 +38,11 @@ export class Measurement {
   readonly [MEASUREMENT] = true
   readonly session: Session
   readonly start: Snapshot
-  /** Every budget assertion made on this section, in order. */
-  readonly records: BudgetRecord[] = []
-  /** The test this section belongs to, when a framework fixture made it. */
-  test: TestIdentity | undefined
   readonly #marks = new Map<string, Snapshot>()
   readonly #owners = new Map<string, OwnersSample>()
   /** Repeated sections by name: the median run stands in for "since the mark, until now". */
   readonly #repeats = new Map<string, RepeatRun>()
-  /**
-   * When the test's own timeout runs out (epoch ms), as the framework's fixture knows it:
-   * polling matchers stop re-sampling in time to report their verdict instead of a timeout.
-   */
-  deadline: number | undefined
   readonly #end: () => Promise<void>
-  /** Assertions started on this section and not yet settled, with where the test wrote them. */
-  readonly #running = new Set<{ call: string; site: BudgetRecord['location']; done: Promise<unknown> }>()
-  #closing = false
   #ended = false
 
   constructor(session: Session, start: Snapshot, end: () => Promise<void>) {
@@ -219,26 +162,6 @@ export class Measurement {
     return reclaim(this.session.target, parseBudget(amount, this.session.pageSize), this.session.pageSize, options)
   }
 
-  /**
-   * Registers an assertion the test has started: `end()` waits for those still running and
-   * then fails the test, because the test returned without awaiting them. `closing` tells such
-   * an assertion, once it settles, that nobody awaits it any more.
-   */
-  async running<T>(call: string, site: BudgetRecord['location'], work: Promise<T>): Promise<T> {
-    const entry = { call, site, done: work }
-    this.#running.add(entry)
-    try {
-      return await work
-    } finally {
-      this.#running.delete(entry)
-    }
-  }
-
-  /** The section is ending: assertions still running were not awaited by the test. */
-  get closing(): boolean {
-    return this.#closing
-  }
-
   /** Flushes the kernel's per-CPU LRU batches (see drainPageBatches): for a disposable kernel only. */
   async drain(): Promise<void> {
     this.#assertOpen()
@@ -246,18 +169,13 @@ export class Measurement {
   }
 
   /**
-   * Ends the measured section (releases the cross-process lock). Assertions the test did not
-   * await are let finish first, inside the lock, so they measure this test's pages only; then
-   * the section fails with UnawaitedAssertionError, naming each one and its line.
+   * Ends the measured section: releases the cross-process lock. The framework fixtures end it
+   * through verdict's endSection, which first lets assertions the test did not await finish.
    */
   async end(): Promise<void> {
-    if (this.#closing) return
-    this.#closing = true
-    const unawaited = [...this.#running]
-    await Promise.allSettled(unawaited.map((entry) => entry.done))
+    if (this.#ended) return
     this.#ended = true
     await this.#end()
-    if (unawaited.length) throw new UnawaitedAssertionError(unawaited)
   }
 
   #assertOpen(): void {

@@ -1,9 +1,10 @@
 import { UsageError } from '../errors.js'
-import type { DeltaOptions } from '../session/measurement.js'
 import { formatAmount, parseBudget, toleranceAllowance, type Amount, type Budget, type Tolerance } from '../amount.js'
+import type { DeltaOptions } from '../session/measurement.js'
 import { formatMessage } from './message.js'
-import { asMeasurement, show, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
+import { asMeasurement, show, type Assertion, type Judgement, type Judges } from './receiver.js'
 import { budgetRecord } from './record.js'
+import { testOf } from './section.js'
 
 /** How long toFreeAll waits, by default, for the kernel to finish freeing. */
 const DEFAULT_SETTLE_MS = 1000
@@ -57,13 +58,13 @@ interface Scale {
  * and build the message from the same numbers.
  */
 async function judge(
-  state: MatcherState,
+  assertion: Assertion,
   received: unknown,
-  call: string,
   options: BudgetOptions | undefined,
   boundsOf: (scale: Scale) => Bounds,
-): Promise<MatcherResult> {
-  const measurement = asMeasurement(received, call.slice(0, call.indexOf('(')))
+): Promise<Judgement> {
+  const { call } = assertion
+  const measurement = asMeasurement(received, call.matcher)
   const session = measurement.session
   const pageSize = session.pageSize
   const tolerance = options?.tolerance ?? session.options.tolerance
@@ -74,8 +75,8 @@ async function judge(
     words,
   })
   const selector = session.selector(options)
-  const isNot = state.isNot ?? false
-  const deadline = pollDeadline(bounds.settle ?? 0, measurement.deadline)
+  const isNot = call.negated
+  const deadline = pollDeadline(bounds.settle ?? 0, testOf(measurement)?.deadline)
   const sample = async () => {
     await bounds.prepare?.()
     return measurement.delta(options, 'expect')
@@ -96,12 +97,25 @@ async function judge(
   }
   const pass = over <= 0 && under <= 0
   const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
-  measurement.records.push(budgetRecord({ call, isNot, expected: bounds.expected, delta, selector, pass, bounds, site: state.site }))
   return {
-    pass,
-    actual: words(delta.pages),
-    expected: bounds.expected,
-    message: () => formatMessage({ call, isNot, expected: bounds.expected, delta, selector, verdict }),
+    result: {
+      pass,
+      actual: words(delta.pages),
+      expected: bounds.expected,
+      message: () => formatMessage({ call, expected: bounds.expected, delta, selector, verdict }),
+    },
+    record: budgetRecord({
+      call,
+      site: assertion.site,
+      selector: delta.selector,
+      expected: bounds.expected,
+      pages: delta.pages,
+      pageSize,
+      pass,
+      bounds,
+      rows: delta.rows,
+      keep: selector.names,
+    }),
   }
 }
 
@@ -119,26 +133,26 @@ function toleranceNote(pages: number, words: Scale['words']): string {
   return pages === 0 ? '' : ` with ${words(pages)} tolerance`
 }
 
-export const budgetMatchers: Implementations<'toAllocateAtMost' | 'toAllocateAtLeast' | 'toAllocateBetween' | 'toFreeAll'> = {
+export const budgetMatchers: Judges<'toAllocateAtMost' | 'toAllocateAtLeast' | 'toAllocateBetween' | 'toFreeAll'> = {
   async toAllocateAtMost(received, budget, options) {
-    return judge(this, received, `toAllocateAtMost(${show(budget)})`, options, ({ amount, slack, words }) => {
+    return judge(this, received, options, ({ amount, slack, words }) => {
       const limit = amount(budget)
       const extra = slack(limit)
       return { max: limit.pages + extra, expected: `at most ${words(limit.pages)}${toleranceNote(extra, words)}` }
     })
   },
   async toAllocateAtLeast(received, budget, options) {
-    return judge(this, received, `toAllocateAtLeast(${show(budget)})`, options, ({ amount, slack, words }) => {
+    return judge(this, received, options, ({ amount, slack, words }) => {
       const limit = amount(budget)
       const extra = slack(limit)
       return { min: limit.pages - extra, expected: `at least ${words(limit.pages)}${toleranceNote(extra, words)}` }
     })
   },
   async toAllocateBetween(received, low, high, options) {
-    return judge(this, received, `toAllocateBetween(${show(low)}, ${show(high)})`, options, ({ amount, slack, words }) => {
+    return judge(this, received, options, ({ amount, slack, words }) => {
       const min = amount(low)
       const max = amount(high)
-      if (min.pages > max.pages) throw new UsageError(`toAllocateBetween(${show(low)}, ${show(high)}): the lower bound is above the upper one`)
+      if (min.pages > max.pages) throw new UsageError(`toAllocateBetween(${this.call.args}): the lower bound is above the upper one`)
       const below = slack(min)
       const above = slack(max)
       return {
@@ -153,7 +167,7 @@ export const budgetMatchers: Implementations<'toAllocateAtMost' | 'toAllocateAtL
     if (typeof settle !== 'number' || !(settle >= 0)) throw new UsageError(`toFreeAll: settle must be milliseconds >= 0, got ${show(settle)}`)
     const measurement = asMeasurement(received, 'toFreeAll')
     const drain = options?.drain ?? measurement.session.target.disposable === true
-    return judge(this, received, `toFreeAll(${options?.since ? `{ since: '${options.since}' }` : ''})`, options, ({ slack, words }) => {
+    return judge(this, received, options, ({ slack, words }) => {
       const extra = slack({ pages: 0, bytes: 0 })
       return { max: extra, expected: `no pages still held${toleranceNote(extra, words)}`, settle, ...(drain && { prepare: () => measurement.drain() }) }
     })

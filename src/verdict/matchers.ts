@@ -2,8 +2,9 @@ import { baselineMatchers, type BaselineOptions } from './baseline.js'
 import type { Budget } from '../amount.js'
 import { budgetMatchers, type BudgetOptions, type FreeOptions } from './budget-matchers.js'
 import { ownershipMatchers, type OwnershipOptions } from './ownership.js'
-import { isMeasurement, show, type Implementations, type MatcherResult, type MatcherState } from './receiver.js'
-import { callSite } from './record.js'
+import { isMeasurement, show, type Assertion, type Implementations, type Judgement, type Judges, type MatcherResult, type MatcherState } from './receiver.js'
+import { callSite, type MatcherName } from './record.js'
+import { addRecord, isClosing, track } from './section.js'
 import type { Owner } from '../select/owners.js'
 
 export type { BudgetOptions, FreeOptions } from './budget-matchers.js'
@@ -31,6 +32,16 @@ export interface PageBudgetMatchers<R = unknown> {
   toStayWithinBaseline(options?: BaselineOptions): R
 }
 
+/** How each matcher's arguments appear on its call line, in messages and reports: the budget, not the selector (reports show that apart). */
+const ARGS: { [M in MatcherName]: (...args: Parameters<PageBudgetMatchers[M]>) => string } = {
+  toAllocateAtMost: (budget) => show(budget),
+  toAllocateAtLeast: (budget) => show(budget),
+  toAllocateBetween: (low, high) => `${show(low)}, ${show(high)}`,
+  toFreeAll: (options) => (options?.since ? `{ since: '${options.since}' }` : ''),
+  toRemainOwnedBy: (owner, options) => `${show(owner)}, ${show(options)}`,
+  toStayWithinBaseline: (options) => (options?.name ? `'${options.name}'` : ''),
+}
+
 /** Every matcher, framework-free: hand this to a framework's expect.extend(). */
 export const matchers: Implementations = awaitedOnly({
   ...budgetMatchers,
@@ -39,21 +50,26 @@ export const matchers: Implementations = awaitedOnly({
 })
 
 /**
- * Registers each call with the measured section it judges, so that one the test forgot to
- * await fails that test when its section ends (UnawaitedAssertionError, with the line), instead
- * of passing it and rejecting later, blamed on whichever test runs then. Once the section is
- * closing nobody awaits the result: it resolves as the framework's pass, and the section's
- * error speaks for it.
+ * The wrapper every matcher runs in. It takes the call and its source line once, lets the
+ * implementation judge, and files the record with the measured section. It also registers each
+ * call with that section, so that one the test forgot to await fails that test when its section
+ * ends (UnawaitedAssertionError, with the line), instead of passing it and rejecting later,
+ * blamed on whichever test runs then. Once the section is closing nobody awaits the result: it
+ * resolves as the framework's pass, and the section's error speaks for it.
  */
-function awaitedOnly(implementations: Implementations): Implementations {
-  const wrap = <M extends keyof Implementations>(name: M, implementation: Implementations[M]) =>
-    function (this: MatcherState, received: unknown, ...args: unknown[]): Promise<MatcherResult> {
+function awaitedOnly(judges: Judges): Implementations {
+  const wrap = <M extends MatcherName>(matcher: M, judge: Judges[M]) =>
+    function (this: MatcherState, received: unknown, ...args: Parameters<PageBudgetMatchers[M]>): Promise<MatcherResult> {
+      const negated = this.isNot ?? false
       // Before any await: the test's own frame is still on the stack.
-      const site = callSite()
-      const isNot = this.isNot ?? false
-      const run = (implementation as (this: MatcherState, ...all: unknown[]) => Promise<MatcherResult>).call({ isNot, site }, received, ...args)
-      if (!isMeasurement(received)) return run
-      return received.running(`${isNot ? 'not.' : ''}${name}(${args.filter((arg) => arg !== undefined).map(show).join(', ')})`, site, run).then((result) => (received.closing ? { ...result, pass: !isNot } : result))
+      const assertion: Assertion = { call: { matcher, args: (ARGS[matcher] as (...all: unknown[]) => string)(...args), negated }, site: callSite() }
+      const judging = (judge as (this: Assertion, ...all: unknown[]) => Promise<Judgement>).call(assertion, received, ...args)
+      if (!isMeasurement(received)) return judging.then(({ result }) => result)
+      const run = judging.then(({ result, record }) => {
+        addRecord(received, record)
+        return result
+      })
+      return track(received, assertion.call, assertion.site, run).then((result) => (isClosing(received) ? { ...result, pass: !negated } : result))
     }
-  return Object.fromEntries(Object.entries(implementations).map(([name, implementation]) => [name, wrap(name as keyof Implementations, implementation)])) as Implementations
+  return Object.fromEntries(Object.entries(judges).map(([name, judge]) => [name, wrap(name as MatcherName, judge as Judges[MatcherName])])) as unknown as Implementations
 }

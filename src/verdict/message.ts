@@ -5,14 +5,13 @@ import type { Delta } from '../select/delta.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { SAMPLE_PATH_NOTES } from '../target/probe.js'
 import { formatAmount } from '../amount.js'
+import { callText, type Call } from './record.js'
 
 /** How many stacks a failure message lists. */
 const TOP = 5
 
 export interface MessageParts {
-  /** `toAllocateAtMost('200 MiB')` */
-  call: string
-  isNot: boolean
+  call: Call
   /** `at most 51200 pages (200 MiB)`: the expectation, as the positive matcher states it. */
   expected: string
   delta: Delta
@@ -31,10 +30,10 @@ export interface MessageParts {
 export function formatMessage(parts: MessageParts): string {
   const { delta, selector } = parts
   const lines = [
-    `expect(pageOwner)${parts.isNot ? '.not' : ''}.${parts.call}`,
+    `expect(pageOwner)${callText(parts.call)}`,
     '',
     `Stacks:   ${delta.selector}`,
-    `Expected: ${parts.isNot ? 'not ' : ''}${parts.expected}`,
+    `Expected: ${parts.call.negated ? 'not ' : ''}${parts.expected}`,
     `Received: ${formatAmount(delta.pages, delta.pageSize)}${parts.verdict ? `, ${parts.verdict}` : ''}`,
     '',
     ...(parts.details?.length ? [...parts.details, ''] : []),

@@ -8,7 +8,8 @@ import { diffCounts } from '../format/counts.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { formatAmount, formatBytes, toleranceAllowance, type Tolerance } from '../amount.js'
 import { formatCompared, formatStackList } from './message.js'
-import { asMeasurement, show, type Implementations } from './receiver.js'
+import { asMeasurement, type Judges } from './receiver.js'
+import { budgetRecord, callText } from './record.js'
 
 export interface OwnershipOptions {
   /** The mark whose pages must still be the owner's. Process owners need `mark(name, { owners: true })`. */
@@ -100,7 +101,7 @@ function sum(entries: OwnerEntry[]): number {
   return entries.reduce((n, e) => n + total(e), 0)
 }
 
-export const ownershipMatchers: Implementations<'toRemainOwnedBy'> = {
+export const ownershipMatchers: Judges<'toRemainOwnedBy'> = {
   async toRemainOwnedBy(received, owner, options) {
     const measurement = asMeasurement(received, 'toRemainOwnedBy')
     const session = measurement.session
@@ -126,36 +127,32 @@ export const ownershipMatchers: Implementations<'toRemainOwnedBy'> = {
     const allowance = toleranceAllowance(options.tolerance, { pages: holding.then, bytes: holding.then * pageSize }, pageSize).pages
     const moved = holding.then - holding.now
     const pass = moved <= allowance
-    const isNot = this.isNot ?? false
+    const { call, site } = this
+    const isNot = call.negated
     const who = describeOwner(owner)
     const expected = `the ${words(holding.then)} ${who} held at '${options.since}' still its own${allowance ? ` (tolerance ${words(allowance)})` : ''}`
     const received_ = `${words(Math.max(holding.now, 0))} still its own${holding.split ? ` (${holding.split.resident} resident, ${holding.split.swap} in swap)` : ''}${moved > 0 ? `; ${words(moved)} moved away` : ''}`
-    const call = `toRemainOwnedBy(${show(owner)}, ${show(options)})`
-    measurement.records.push({
-      call: `${isNot ? '.not.' : ''}${call}`,
-      stacks: who,
-      expected,
-      measured: { pages: holding.now, bytes: holding.now * pageSize },
-      held: pass !== isNot,
-    })
     return {
-      pass,
-      actual: words(holding.now),
-      expected: words(holding.then),
-      message: () => [
-        `expect(pageOwner)${isNot ? '.not' : ''}.${call}`,
-        '',
-        `Owner:    ${who} (${byProcess ? 'process, from the per-page files' : 'stacks, from show_handles'})`,
-        `Expected: ${isNot ? 'not ' : ''}${expected}`,
-        `Received: ${received_}`,
-        '',
-        ...(holding.gainers.length
-          ? formatStackList(`Now held by (gained since '${options.since}'):`, holding.gainers, holding.keep)
-          : ['No other owner gained pages.', '']),
-        ...(swapTracking ? [] : ['This kernel does not track pages in swap: a page swapped out and read back in belongs to whoever read it.', '']),
-        formatCompared(holding.before, holding.after),
-        `          ${holding.cost}`,
-      ].join('\n'),
+      record: budgetRecord({ call, site, selector: who, expected, pages: holding.now, pageSize, pass }),
+      result: {
+        pass,
+        actual: words(holding.now),
+        expected: words(holding.then),
+        message: () => [
+          `expect(pageOwner)${callText(call)}`,
+          '',
+          `Owner:    ${who} (${byProcess ? 'process, from the per-page files' : 'stacks, from show_handles'})`,
+          `Expected: ${isNot ? 'not ' : ''}${expected}`,
+          `Received: ${received_}`,
+          '',
+          ...(holding.gainers.length
+            ? formatStackList(`Now held by (gained since '${options.since}'):`, holding.gainers, holding.keep)
+            : ['No other owner gained pages.', '']),
+          ...(swapTracking ? [] : ['This kernel does not track pages in swap: a page swapped out and read back in belongs to whoever read it.', '']),
+          formatCompared(holding.before, holding.after),
+          `          ${holding.cost}`,
+        ].join('\n'),
+      },
     }
   },
 }

@@ -1,7 +1,8 @@
 import { inspect } from 'node:util'
 import { UsageError } from '../errors.js'
-import { MEASUREMENT, Measurement, type BudgetRecord } from '../session/measurement.js'
+import { MEASUREMENT, Measurement } from '../session/measurement.js'
 import type { PageBudgetMatchers } from './matchers.js'
+import type { BudgetRecord, Call, SourceLocation } from './record.js'
 
 /** What a test framework's matcher must return; `pass` is computed once and never flipped for `.not`. */
 export interface MatcherResult {
@@ -14,20 +15,31 @@ export interface MatcherResult {
 /** The part of a framework's matcher state the core needs. */
 export interface MatcherState {
   isNot?: boolean
-  /**
-   * Where the test wrote the assertion: taken once, by the wrapper every matcher runs in
-   * (verdict/matchers.ts), before any await, while the test's own frame is on the stack.
-   */
-  site?: BudgetRecord['location']
 }
 
-/** A matcher implementation for each declared signature: the receiver comes first. */
+/** A matcher implementation for each declared signature, as frameworks call it: the receiver comes first. */
 export type Implementations<K extends keyof PageBudgetMatchers = keyof PageBudgetMatchers> = {
-  [M in K]: (
-    this: MatcherState,
-    received: unknown,
-    ...args: Parameters<PageBudgetMatchers[M]>
-  ) => Promise<MatcherResult>
+  [M in K]: (this: MatcherState, received: unknown, ...args: Parameters<PageBudgetMatchers[M]>) => Promise<MatcherResult>
+}
+
+/**
+ * What the wrapper every matcher runs in (verdict/matchers.ts) hands the implementation: the
+ * call as written, and where, taken once before any await while the test's frame is on the stack.
+ */
+export interface Assertion {
+  call: Call
+  site: SourceLocation | undefined
+}
+
+/** The framework's answer and the record reports keep, from one judgement. */
+export interface Judgement {
+  result: MatcherResult
+  record: BudgetRecord
+}
+
+/** The implementations behind the wrapper: each judges once and returns both. */
+export type Judges<K extends keyof PageBudgetMatchers = keyof PageBudgetMatchers> = {
+  [M in K]: (this: Assertion, received: unknown, ...args: Parameters<PageBudgetMatchers[M]>) => Promise<Judgement>
 }
 
 /** Whether `value` is a pageOwner fixture, from this copy of page-budget or another. */

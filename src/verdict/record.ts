@@ -1,13 +1,99 @@
 import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Amount } from '../amount.js'
 import { reportPath } from '../io/paths.js'
+import type { DeltaStack } from '../select/delta.js'
 import type { CompiledSelector } from '../select/selector.js'
 import { trimFrames } from '../select/trim.js'
-import type { BudgetRecord, RecordAmount } from '../session/measurement.js'
-import type { Delta } from '../select/delta.js'
+import type { PageBudgetMatchers } from './matchers.js'
+
+export type MatcherName = keyof PageBudgetMatchers
+
+/** An assertion as the test wrote it, taken once by the wrapper every matcher runs in. */
+export interface Call {
+  matcher: MatcherName
+  /** The arguments as the call line shows them: `'200 MiB'`, `{ comm: 'dd' }, { since: 'written' }`. */
+  args: string
+  negated: boolean
+}
+
+/** `.not.toAllocateAtMost('200 MiB')`: what follows `expect(pageOwner)` in messages. */
+export function callText(call: Call): string {
+  return `${call.negated ? '.not' : ''}.${call.matcher}(${call.args})`
+}
+
+/** Where the test wrote an assertion: file relative to the working directory, 1-based line. */
+export interface SourceLocation {
+  file: string
+  line: number
+}
+
+export interface RecordStack {
+  handle: number
+  /** Pages gained (negative: freed). */
+  pages: number
+  /** Trimmed for display, `…` where frames were cut. */
+  frames: string[]
+}
+
+/** One budget assertion as it was judged: what reports, attachments and the run's table show. */
+export interface BudgetRecord extends Call {
+  /** The selected stacks (or the owner) in words: `shmem_* & vfs_write`, `dd`. */
+  selector: string
+  /** The expectation in words, as the positive matcher states it. */
+  expected: string
+  /** What the selected stacks gained (for toRemainOwnedBy: what the owner still holds). */
+  measured: Amount
+  /** Whether the assertion held (the matcher's pass, taken with `.not`). */
+  held: boolean
+  /** The range the positive matcher accepts, tolerance applied (an absent end is open). */
+  budget: { min?: Amount; max?: Amount }
+  /** The selected stacks that changed most. */
+  top: RecordStack[]
+  location?: SourceLocation
+  /** For baseline matchers: the stored pages compared against, and what happened to the file. */
+  baseline?: { pages: number | null; status: 'compared' | 'written' | 'updated' }
+}
 
 /** How many stacks a record keeps for reports. */
 const TOP = 3
+
+/** What a matcher judged, in pages: everything a record is made of. */
+export interface Judged {
+  call: Call
+  site: SourceLocation | undefined
+  selector: string
+  expected: string
+  /** Pages measured. */
+  pages: number
+  pageSize: number
+  /** The matcher's pass, before `.not`. */
+  pass: boolean
+  bounds?: { min?: number; max?: number }
+  /** Stacks that changed, largest first, and the selector whose frames trimming keeps. */
+  rows?: readonly DeltaStack[]
+  keep?: CompiledSelector['names']
+  baseline?: BudgetRecord['baseline']
+}
+
+/** The record of a judged assertion: the one place records are made. */
+export function budgetRecord(judged: Judged): BudgetRecord {
+  const amount = (pages: number): Amount => ({ pages, bytes: pages * judged.pageSize })
+  const budget: BudgetRecord['budget'] = {}
+  if (judged.bounds?.min !== undefined) budget.min = amount(judged.bounds.min)
+  if (judged.bounds?.max !== undefined) budget.max = amount(judged.bounds.max)
+  return {
+    ...judged.call,
+    selector: judged.selector,
+    expected: judged.expected,
+    measured: amount(judged.pages),
+    held: judged.pass !== judged.call.negated,
+    budget,
+    top: (judged.rows ?? []).slice(0, TOP).map((row) => ({ handle: row.key, pages: row.delta, frames: trimFrames(row.frames, judged.keep) })),
+    ...(judged.site && { location: judged.site }),
+    ...(judged.baseline && { baseline: judged.baseline }),
+  }
+}
 
 /**
  * page-budget's own source and build folders: frames in them are never the user's assertion.
@@ -15,43 +101,12 @@ const TOP = 3
  */
 const OWN = ['src', 'dist'].map((dir) => fileURLToPath(new URL(`../../${dir}/`, import.meta.url)))
 
-export interface RecordParts {
-  call: string
-  isNot: boolean
-  expected: string
-  delta: Delta
-  selector: CompiledSelector
-  /** The matcher's pass, before `.not`. */
-  pass: boolean
-  bounds: { min?: number; max?: number }
-  site: BudgetRecord['location']
-}
-
-/** What a judged assertion leaves for reports: the numbers, the accepted range and the top stacks. */
-export function budgetRecord(parts: RecordParts): BudgetRecord {
-  const { delta, selector } = parts
-  const amount = (pages: number): RecordAmount => ({ pages, bytes: pages * delta.pageSize })
-  const bounds: NonNullable<BudgetRecord['bounds']> = {}
-  if (parts.bounds.min !== undefined) bounds.min = amount(parts.bounds.min)
-  if (parts.bounds.max !== undefined) bounds.max = amount(parts.bounds.max)
-  return {
-    call: `${parts.isNot ? '.not.' : ''}${parts.call}`,
-    stacks: delta.selector,
-    expected: parts.expected,
-    measured: { pages: delta.pages, bytes: delta.bytes },
-    held: parts.pass !== parts.isNot,
-    bounds,
-    top: delta.rows.slice(0, TOP).map((row) => ({ handle: row.key, pages: row.delta, frames: trimFrames(row.frames, selector.names) })),
-    ...(parts.site && { location: parts.site }),
-  }
-}
-
 /**
  * The file and line of the `expect(pageOwner)...` call, from the stack: the first frame outside
  * page-budget and node_modules. Call it synchronously from the matcher, before any await, while
  * the test's frame is still on the stack. Frameworks map stacks back to TypeScript sources.
  */
-export function callSite(): BudgetRecord['location'] {
+export function callSite(): SourceLocation | undefined {
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = 50
   const stack = new Error().stack ?? ''

@@ -1,6 +1,6 @@
 import { expect } from 'vitest'
 import type { PageBudgetConfig } from '../session/config.js'
-import type { BudgetRecord } from '../session/measurement.js'
+import type { BudgetRecord } from '../verdict/record.js'
 import { matchers, type PageBudgetMatchers } from '../verdict/matchers.js'
 
 declare module 'vitest' {

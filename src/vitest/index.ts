@@ -3,6 +3,7 @@ import type { PageBudgetConfig } from '../session/config.js'
 import type { Measurement } from '../session/measurement.js'
 import { openSession } from '../session/open.js'
 import type { Session } from '../session/session.js'
+import { bindTest, endSection, recordsOf } from '../verdict/section.js'
 import './expect.js'
 import { testIdentity } from './identity.js'
 
@@ -27,12 +28,12 @@ export const test = base
     // The test's timeout runs from about now (the lock wait below counts towards it).
     const deadline = task.timeout > 0 ? Date.now() + task.timeout : undefined
     const measurement = await pageBudget.begin()
-    measurement.deadline = deadline
-    measurement.test = testIdentity(task, expect.getState().snapshotState.snapshotUpdateState)
+    bindTest(measurement, testIdentity(task, expect.getState().snapshotState.snapshotUpdateState, deadline))
     onCleanup(async () => {
       // The reporter reads the budgets from the test's meta after the run.
-      if (measurement.records.length) task.meta.pageBudget = measurement.records
-      await measurement.end()
+      const records = recordsOf(measurement)
+      if (records.length) task.meta.pageBudget = [...records]
+      await endSection(measurement)
     })
     return measurement
   })
@@ -42,4 +43,4 @@ export type { PageBudgetConfig } from '../session/config.js'
 export type { BaselineOptions, BudgetOptions, PageBudgetMatchers } from '../verdict/matchers.js'
 export type { Budget, Tolerance } from '../amount.js'
 export { pageBudget } from './plugin.js'
-export type { BudgetRecord } from '../session/measurement.js'
+export type { BudgetRecord } from '../verdict/record.js'

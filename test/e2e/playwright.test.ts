@@ -69,7 +69,7 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('examples/playwright on
     const attachments = tests.find((test) => test.title === '256 MiB to tmpfs does not fit in 200 MiB')!.results[0]!.attachments
     const json = attachments.find((a) => a.name === 'page-budget.json')!
     expect(json.contentType).toBe('application/json')
-    expect(JSON.parse(json.body!).records[0]).toMatchObject({ call: "toAllocateAtMost('200 MiB')", stacks: 'shmem_*', held: false })
+    expect(JSON.parse(json.body!).records[0]).toMatchObject({ matcher: 'toAllocateAtMost', args: "'200 MiB'", negated: false, selector: 'shmem_*', held: false })
     expect(attachments.find((a) => a.name === 'page-budget.txt')!.body).toMatch(/shmem_\*\s+<= 200 MiB\s+256(\.\d+)? MiB\s+-56(\.\d+)? MiB\s+shmem_get_folio_gfp.* FAILED/)
   })
 })

@@ -10,6 +10,7 @@ export function atMost(budget: number, measured: number, line: number): ReportRe
   const amount = (mib: number) => ({ pages: mib * MiB, bytes: mib * 2 ** 20 })
   return {
     call: `toAllocateAtMost('${budget} MiB')`,
+    negated: false,
     selector: 'shmem_*',
     expected: `at most ${budget * MiB} pages (${budget} MiB)`,
     budget: { max: amount(budget) },

@@ -35,12 +35,20 @@ describe('ReportWriter', () => {
 
 describe('reportRecord', () => {
   it('works out headroom to the nearest end of the budget, and none for .not', () => {
-    const base = { stacks: 'shmem_*', expected: 'x', held: true, measured: { pages: 100, bytes: 409600 } }
-    const both = reportRecord({ ...base, call: 'toAllocateBetween(...)', bounds: { min: { pages: 90, bytes: 368640 }, max: { pages: 150, bytes: 614400 } } })
+    const base = { selector: 'shmem_*', expected: 'x', held: true, measured: { pages: 100, bytes: 409600 }, negated: false, top: [] }
+    const both = reportRecord({ ...base, matcher: 'toAllocateBetween', args: "'90 pages', '150 pages'", budget: { min: { pages: 90, bytes: 368640 }, max: { pages: 150, bytes: 614400 } } })
     expect(both.headroom).toEqual({ pages: 10, bytes: 40960 })
-    expect(reportRecord({ ...base, call: '.not.toAllocateAtMost(...)', bounds: { max: { pages: 50, bytes: 204800 } } }).headroom).toBeNull()
-    // Records from matchers that state no range (or an older page-budget) still make a valid entry.
-    expect(reportRecord({ ...base, call: 'toRemainOwnedBy(...)' })).toMatchObject({ budget: {}, headroom: null, top: [], location: null, baseline: null })
+    const negated = reportRecord({ ...base, matcher: 'toAllocateAtMost', args: "'50 pages'", negated: true, budget: { max: { pages: 50, bytes: 204800 } } })
+    expect(negated).toMatchObject({ call: ".not.toAllocateAtMost('50 pages')", negated: true, headroom: null })
+    // Matchers that state no range still make a valid entry.
+    expect(reportRecord({ ...base, matcher: 'toRemainOwnedBy', args: "{ comm: 'dd' }, { since: 'written' }", budget: {} })).toMatchObject({
+      call: "toRemainOwnedBy({ comm: 'dd' }, { since: 'written' })",
+      budget: {},
+      headroom: null,
+      top: [],
+      location: null,
+      baseline: null,
+    })
   })
 })
 

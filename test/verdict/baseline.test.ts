@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest/expect.js'
 import { UsageError } from '../../src/errors.js'
-import type { TestIdentity } from '../../src/session/measurement.js'
+import { bindTest, recordsOf, type TestIdentity } from '../../src/verdict/section.js'
 import type { SessionOptions } from '../../src/session/options.js'
 import { baselinePath, readBaselines, type BaselineFile } from '../../src/verdict/baseline-file.js'
 import { captureSession } from '../session/replay-session.js'
@@ -15,7 +15,7 @@ const shmemWrite = { frames: ['shmem_*', 'vfs_write'] }
 async function ddTest(dir: string, updateBaselines: TestIdentity['updateBaselines'], options: SessionOptions = {}) {
   const { session, replay } = await captureSession(options)
   const pageOwner = await session.begin()
-  pageOwner.test = { file: join(dir, 'dd.test.ts'), title: ['tmpfs', 'dd'], updateBaselines }
+  bindTest(pageOwner, { file: join(dir, 'dd.test.ts'), title: ['tmpfs', 'dd'], updateBaselines })
   replay.step('after')
   return pageOwner
 }
@@ -36,13 +36,13 @@ describe('toStayWithinBaseline', () => {
     const dir = tempDir()
     const first = await ddTest(dir, 'new')
     await expect(first).toStayWithinBaseline(shmemWrite)
-    expect(first.records[0]!.baseline).toEqual({ pages: null, status: 'written' })
+    expect(recordsOf(first)[0]!.baseline).toEqual({ pages: null, status: 'written' })
     const stored = await readBaselines(join(dir, '__page_budget__', 'dd.test.ts.json'))
     expect(stored.tests['tmpfs > dd']!['shmem_* & vfs_write']).toMatchObject({ pages: 65536, pageSize: 4096, kernel: '7.2.13' })
 
     const again = await ddTest(dir, 'none')
     await expect(again).toStayWithinBaseline(shmemWrite)
-    expect(again.records[0]!.baseline).toEqual({ pages: 65536, status: 'compared' })
+    expect(recordsOf(again)[0]!.baseline).toEqual({ pages: 65536, status: 'compared' })
   })
 
   it('fails when the pages grew past the tolerance, showing before/after and the stacks that grew', async () => {
@@ -89,7 +89,7 @@ describe('toStayWithinBaseline', () => {
     await expect(await ddTest(dir, 'new')).not.toStayWithinBaseline(shmemWrite)
     const updated = await ddTest(dir, 'all')
     await expect(updated).toStayWithinBaseline(shmemWrite)
-    expect(updated.records[0]!.baseline).toEqual({ pages: 32768, status: 'updated' })
+    expect(recordsOf(updated)[0]!.baseline).toEqual({ pages: 32768, status: 'updated' })
     await expect(await ddTest(dir, 'none')).toStayWithinBaseline(shmemWrite)
   })
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import '../../src/vitest/expect.js'
 import { UnawaitedAssertionError, UsageError } from '../../src/errors.js'
 import { matchers } from '../../src/verdict/matchers.js'
+import { bindTest, endSection } from '../../src/verdict/section.js'
 import { captureSession } from '../session/replay-session.js'
 import { DD_HANDLE, failure, plain, rejection } from '../helpers.js'
 
@@ -201,7 +202,7 @@ describe('toFreeAll', () => {
   it("stops polling in time for the test's own deadline", async () => {
     const { pageOwner, session } = await afterDd()
     // The test times out in 1 s: too soon for any re-sample with room for the verdict.
-    pageOwner.deadline = Date.now() + 1000
+    bindTest(pageOwner, { file: 'dd.test.ts', title: ['dd'], updateBaselines: 'none', deadline: Date.now() + 1000 })
     const before = session.samples
     await failure(expect(pageOwner).toFreeAll({ ...shmemWrite, settle: 60_000 }))
     expect(session.samples - before).toBe(1)
@@ -222,18 +223,18 @@ describe('an assertion the test does not await', () => {
     // Over budget, and never awaited: the section's end reports it, and nothing rejects later.
     void expect(pageOwner).toAllocateAtMost('1 MiB', shmemWrite)
     const line = new Error().stack!.split('\n')[1]!.match(/:(\d+):\d+\)?$/)![1]
-    const error = await rejection(pageOwner.end())
+    const error = await rejection(endSection(pageOwner))
     expect(error).toBeInstanceOf(UnawaitedAssertionError)
     expect((error as UnawaitedAssertionError).code).toBe('E_NOT_AWAITED')
     expect(plain(error.message)).toBe(
-      `an assertion was not awaited; the test ended while it was still measuring:\n  expect(pageOwner).toAllocateAtMost('1 MiB', { frames: [ 'shmem_*', 'vfs_write' ] }) at test/verdict/matchers.test.ts:${Number(line) - 1}\n  hint: page-budget's matchers are async: write \`await expect(pageOwner)...\`, or the test passes before the budget is judged`,
+      `an assertion was not awaited; the test ended while it was still measuring:\n  expect(pageOwner).toAllocateAtMost('1 MiB') at test/verdict/matchers.test.ts:${Number(line) - 1}\n  hint: page-budget's matchers are async: write \`await expect(pageOwner)...\`, or the test passes before the budget is judged`,
     )
   })
   it('leaves awaited assertions alone', async () => {
     const { pageOwner } = await afterDd()
     await expect(pageOwner).toAllocateAtMost('300 MiB', shmemWrite)
     await expect(expect(pageOwner).toAllocateAtMost('1 MiB', shmemWrite)).rejects.toThrow(/over/)
-    await expect(pageOwner.end()).resolves.toBeUndefined()
+    await expect(endSection(pageOwner)).resolves.toBeUndefined()
   })
 })
 

@@ -4,6 +4,7 @@ import '../../src/vitest/expect.js'
 import { UnsupportedKernelError, UsageError } from '../../src/errors.js'
 import { Session } from '../../src/session/session.js'
 import { ReplayTarget } from '../../src/target/replay.js'
+import { recordsOf } from '../../src/verdict/section.js'
 import { captureSession } from '../session/replay-session.js'
 import { failure, stackEntry, tempDir } from '../helpers.js'
 
@@ -23,11 +24,22 @@ async function swapScenario(to: 'after' | 'stolen' | 'swapped', dir = RFC) {
   return { session, pageOwner }
 }
 
-
 describe('toRemainOwnedBy a process (per-page files)', () => {
   it('passes when the pages stay dd\'s through swap-out and swap-in (the RFC)', async () => {
     const { pageOwner } = await swapScenario('after')
     await expect(pageOwner).toRemainOwnedBy({ comm: 'dd' }, { since: 'written' })
+    const line = Number(new Error().stack!.split('\n')[1]!.match(/:(\d+):\d+\)?$/)![1]) - 1
+    // A record like every matcher's: typed fields, and the line the test wrote it on.
+    expect(recordsOf(pageOwner)).toEqual([
+      expect.objectContaining({
+        matcher: 'toRemainOwnedBy',
+        args: "{ comm: 'dd' }, { since: 'written' }",
+        negated: false,
+        selector: 'dd',
+        held: true,
+        location: { file: 'test/verdict/ownership.test.ts', line },
+      }),
+    ])
     expect(await failure(expect(pageOwner).not.toRemainOwnedBy({ comm: 'dd' }, { since: 'written' }))).toMatchInlineSnapshot(`
       "expect(pageOwner).not.toRemainOwnedBy({ comm: 'dd' }, { since: 'written' })
 
