@@ -15,7 +15,6 @@ export function tempDir(prefix = 'page-budget-test-'): string {
 
 /** Failure messages without terminal colors or wall-clock times, for snapshots. */
 export function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '').replace(/\b\d+\.\d s\b/g, '… s')
 }
 

@@ -9,7 +9,7 @@ export type SampleFile = 'show_handles' | 'show_stacks' | 'page_owner'
 const SAMPLE_FILES: readonly SampleFile[] = ['show_handles', 'show_stacks', 'page_owner']
 
 /** What kind of debugfs file a recording is, from its first lines (`.gz` or not). */
-export async function sniffFile(path: string): Promise<KernelFile | undefined> {
+async function sniffFile(path: string): Promise<KernelFile | undefined> {
   const first: string[] = []
   try {
     for await (const lines of splitLines(openFile(path))) {

@@ -50,7 +50,7 @@ const OPTIONS = {
 type Values = ReturnType<typeof parse<{ options: typeof OPTIONS; allowPositionals: true }>>['values']
 
 /** Where the kernel is, from the shorthand flags or --target JSON; at most one way at a time. */
-export function targetFromFlags(values: Pick<Values, 'target' | 'qemu' | 'ssh' | 'sudo' | 'debugfs' | 'replay'>): TargetOptions {
+function targetFromFlags(values: Pick<Values, 'target' | 'qemu' | 'ssh' | 'sudo' | 'debugfs' | 'replay'>): TargetOptions {
   const given = (['target', 'qemu', 'ssh', 'debugfs', 'replay'] as const).filter((flag) => values[flag] !== undefined)
   if (given.length > 1) throw new CliUsageError(`name the target once: got --${given.join(' and --')}`)
   if (values.sudo && given.length > 0 && !values.ssh) throw new CliUsageError(`--sudo goes alone or with --ssh, not with --${given[0]}`)
@@ -87,7 +87,7 @@ function duration(value: string | undefined, name: string): number | undefined {
   return value === undefined ? undefined : asArgument(() => parseDuration(value, name))
 }
 
-export interface Terminal {
+interface Terminal {
   /** Raw writes to the terminal, for the in-place view and progress; absent when not a TTY. */
   stdout?: (text: string) => void
   stderr?: (text: string) => void

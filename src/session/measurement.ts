@@ -14,7 +14,7 @@ import { medianRun, type RepeatOptions, type RepeatRun } from './repeat.js'
 import type { Session } from './session.js'
 
 /** Misuse is reported before anything is read from the kernel. */
-export function checkInclude(include: unknown): asserts include is Include | undefined {
+function checkInclude(include: unknown): asserts include is Include | undefined {
   if (include !== undefined && include !== 'resident' && include !== 'swap' && include !== 'all') {
     throw new UsageError(`include must be 'resident', 'swap' or 'all', got ${JSON.stringify(include)}`)
   }

@@ -4,8 +4,8 @@ import type { BudgetRecord } from '../verdict/record.js'
 import { matchers, type PageBudgetMatchers } from '../verdict/matchers.js'
 
 declare module 'vitest' {
-  // Declaration merging: the signatures live once, in PageBudgetMatchers.
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+  // Declaration merging: the signatures live once, in PageBudgetMatchers. T is unused, as in
+  // Vitest's own declaration, and must be spelled the same for the merge.
   interface Matchers<T = any> extends PageBudgetMatchers<Promise<void>> {}
   interface ProvidedContext {
     pageBudgetConfig: PageBudgetConfig

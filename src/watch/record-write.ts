@@ -9,7 +9,7 @@ import type { Series } from '../format/series.js'
 import type { WatchReport } from './summary.js'
 
 /** The chart of a report: its top stacks' pages over time, alerts as markers. */
-export function chartOf(report: WatchReport): string {
+function chartOf(report: WatchReport): string {
   const { meta } = report
   return renderChart({
     title: `page-budget: pages per allocation stack, ${meta.target}`,

@@ -12,7 +12,7 @@ import { cpioArchive, type CpioEntry } from './cpio.js'
 /** kernel/ ships with the package; src/target/qemu and dist/target/qemu are both three levels down. */
 export const AGENT_SOURCE = fileURLToPath(new URL('../../../kernel/agent.c', import.meta.url))
 export const INIT_SCRIPT = fileURLToPath(new URL('../../../kernel/init', import.meta.url))
-export const BUSYBOX = '/bin/busybox'
+const BUSYBOX = '/bin/busybox'
 
 /** Where init finds the agent in the guest. */
 const AGENT_IN_GUEST = 'sbin/page-budget-agent'
