@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
-const dist = new URL('../dist/kernel/', import.meta.url)
+const dist = new URL('../dist/kernel-build/', import.meta.url)
 if (!existsSync(new URL('build.js', dist))) {
   console.error('setup: dist/ is missing; run `npm ci` (or `npm run build`) first')
   process.exit(1)

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { importsOf, layerViolations, readImports, runtimeCycles, sourceFiles, type Layers } from './imports.js'
@@ -12,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const LAYERS: Layers = [
   ['errors.ts'],
   ['amount.ts', 'io'],
-  ['format', 'kernel'],
+  ['format', 'kernel-build'],
   ['target'],
   ['snapshot'],
   ['select'],
@@ -80,5 +83,30 @@ describe('the checks themselves', () => {
     ]
     expect(runtimeCycles(runtime)).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']])
     expect(runtimeCycles([...runtime.slice(0, 2), { from: 'c.ts', to: 'a.ts', typeOnly: true }])).toEqual([])
+  })
+})
+
+describe('the README', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const layout = /## Layout[\s\S]*?```\n([\s\S]*?)```/.exec(readme)![1]!
+  const listed = layout.split('\n').map((line) => line.split(/\s+/)[0]!).filter(Boolean)
+
+  it("Layout lists every folder of src/ and the repository's top level, and nothing else", () => {
+    // Folders holding tracked files: what a clone has, whatever else lies in a working tree.
+    const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((file) => file.includes('/'))
+    const folders = (depth: number, under = '') => [...new Set(tracked.filter((file) => file.startsWith(under)).map((file) => `${file.split('/').slice(0, depth).join('/')}/`))]
+    const top = folders(1).filter((name) => !name.startsWith('.') && name !== 'src/')
+    const wanted = [...folders(2, 'src/').filter((name) => !name.endsWith('.ts/')), ...top, 'src/errors.ts', 'src/amount.ts', 'src/index.ts'].sort()
+    expect(listed.filter((name) => name.endsWith('/') || name.startsWith('src/')).sort()).toEqual(wanted)
+  })
+
+  it('names a layer for every unit of src/', () => {
+    const units = readdirSync(join(ROOT, 'src')).filter((name) => !name.endsWith('.md'))
+    expect(units.filter((unit) => !LAYERS.flat().includes(unit))).toEqual([])
+  })
+
+  it('has a README.md in every folder of src/ saying what it holds', () => {
+    const missing = sourceFiles(ROOT, 'src').map((file) => file.slice(0, file.lastIndexOf('/'))).filter((dir, i, all) => all.indexOf(dir) === i && dir !== 'src')
+    expect(missing.filter((dir) => !existsSync(join(ROOT, dir, 'README.md')))).toEqual([])
   })
 })

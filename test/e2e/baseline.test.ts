@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
-import { findBuiltKernel } from '../../src/kernel/build.js'
+import { findBuiltKernel } from '../../src/kernel-build/build.js'
 import { QEMU } from '../../src/target/qemu/qemu.js'
 import { baselinePath, readBaselines } from '../../src/verdict/baseline-file.js'
 

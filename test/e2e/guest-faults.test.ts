@@ -1,7 +1,7 @@
 import { execa } from 'execa'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ExecError, GuestKernelError, OomKilledError } from '../../src/errors.js'
-import { findBuiltKernel } from '../../src/kernel/build.js'
+import { findBuiltKernel } from '../../src/kernel-build/build.js'
 import type { Measurement } from '../../src/session/measurement.js'
 import { Session } from '../../src/session/session.js'
 import { QEMU } from '../../src/target/qemu/qemu.js'

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PageOwnerDisabledError } from '../../src/errors.js'
-import { findBuiltKernel } from '../../src/kernel/cache.js'
+import { findBuiltKernel } from '../../src/kernel-build/cache.js'
 import { Session } from '../../src/session/session.js'
 import { startVm, type QemuVm } from '../../src/target/qemu/vm.js'
 import { tempDir } from '../helpers.js'

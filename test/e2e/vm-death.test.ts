@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { findBuiltKernel } from '../../src/kernel/cache.js'
+import { findBuiltKernel } from '../../src/kernel-build/cache.js'
 import { tempDir } from '../helpers.js'
 
 const kernel = findBuiltKernel()

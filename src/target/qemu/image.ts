@@ -10,8 +10,8 @@ import { writeFileAtomic } from '../../io/atomic.js'
 import { cpioArchive, type CpioEntry } from './cpio.js'
 
 /** kernel/ ships with the package; src/target/qemu and dist/target/qemu are both three levels down. */
-export const AGENT_SOURCE = fileURLToPath(new URL('../../../kernel/agent.c', import.meta.url))
-export const INIT_SCRIPT = fileURLToPath(new URL('../../../kernel/init', import.meta.url))
+export const AGENT_SOURCE = fileURLToPath(new URL('../../../guest/agent.c', import.meta.url))
+export const INIT_SCRIPT = fileURLToPath(new URL('../../../guest/init', import.meta.url))
 const BUSYBOX = '/bin/busybox'
 
 /** Where init finds the agent in the guest. */
@@ -21,7 +21,7 @@ const AGENT_IN_GUEST = 'sbin/page-budget-agent'
 const LAYOUT = '1'
 
 /**
- * The guest's initramfs (busybox, kernel/init, the agent), built on first use and cached by a
+ * The guest's initramfs (busybox, guest/init, the agent), built on first use and cached by a
  * hash of its inputs: a changed agent.c or a busybox upgrade makes a new image, nothing else does.
  */
 export async function buildInitramfs(cacheDir: string): Promise<string> {

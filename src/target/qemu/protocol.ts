@@ -1,8 +1,8 @@
 import { TargetError } from '../../errors.js'
 
 /**
- * The frame protocol between the host and kernel/agent.c (the guest agent), also spoken
- * between the broker and other processes' clients. kernel/agent.c documents it at the top;
+ * The frame protocol between the host and guest/agent.c (the guest agent), also spoken
+ * between the broker and other processes' clients. guest/agent.c documents it at the top;
  * the two must stay in step. All integers little-endian:
  *
  *   u32 length (of what follows) | u32 request id | u8 type | payload

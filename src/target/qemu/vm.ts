@@ -15,7 +15,7 @@ import { QemuTarget } from './target.js'
 
 export interface QemuOptions {
   kind: 'qemu'
-  /** bzImage to boot; default: the kernel `page-budget kernel build` cached for kernel/config.fragment. */
+  /** bzImage to boot; default: the kernel `page-budget kernel build` cached for recipe/page-budget.config. */
   kernel?: string
   /** Guest RAM in MiB (default 1024). */
   memory?: number
@@ -107,7 +107,7 @@ function swapSize(swap: number | string): string {
 async function resolveKernel(options: QemuOptions, cacheDir: string): Promise<string> {
   if (options.kernel) return options.kernel
   // Loaded on demand: the build module brings apt and make helpers that a run with an explicit kernel never needs.
-  const { findBuiltKernel } = await import('../../kernel/build.js')
+  const { findBuiltKernel } = await import('../../kernel-build/build.js')
   const kernel = findBuiltKernel(cacheDir)
   if (!kernel) {
     throw new VmError(`no test kernel is built in ${cacheDir}/kernels`, {

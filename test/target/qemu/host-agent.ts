@@ -9,7 +9,7 @@ import type { AgentHub } from '../../../src/target/qemu/hub.js'
 import { AGENT_SOURCE, compileAgent } from '../../../src/target/qemu/image.js'
 import { linkAgent } from '../../../src/target/qemu/link.js'
 
-/** kernel/agent.c built for this host once per source version, shared by test files. */
+/** guest/agent.c built for this host once per source version, shared by test files. */
 export async function hostAgentBinary(): Promise<string> {
   const hash = createHash('sha256').update(readFileSync(AGENT_SOURCE)).digest('hex').slice(0, 12)
   const binary = join(tmpdir(), `page-budget-agent-test-${hash}`)

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { runKernelCommand } from '../../src/kernel/cli.js'
-import { fragmentHash } from '../../src/kernel/config.js'
+import { runKernelCommand } from '../../src/kernel-build/cli.js'
+import { fragmentHash } from '../../src/kernel-build/config.js'
 import { storeFakeKernel } from './fake-cache.js'
 
 describe('page-budget kernel', () => {

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { KernelBuildError } from '../errors.js'
 import { streamStep } from './run.js'
 
-/** kernel/config.fragment ships with the package; src/kernel and dist/kernel are both two levels down. */
-export const FRAGMENT_PATH = fileURLToPath(new URL('../../kernel/config.fragment', import.meta.url))
+/** recipe/page-budget.config ships with the package; src/kernel-build and dist/kernel-build are both two levels down. */
+export const FRAGMENT_PATH = fileURLToPath(new URL('../../recipe/page-budget.config', import.meta.url))
 
 /** Short hash of the fragment's text: the cache key, so editing the fragment means a new kernel. */
 export function fragmentHash(text: string = readFileSync(FRAGMENT_PATH, 'utf8')): string {

@@ -41,7 +41,7 @@ export function findCachedKernel(cacheDir: string, hash: string): CachedKernel |
   return found[0]
 }
 
-/** The cached bzImage for the current kernel/config.fragment, or undefined when none is built yet. */
+/** The cached bzImage for the current recipe/page-budget.config, or undefined when none is built yet. */
 export function findBuiltKernel(cacheDir: string = defaultCacheDir()): string | undefined {
   return findCachedKernel(cacheDir, fragmentHash())?.bzImage
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KernelBuildError } from '../../src/errors.js'
-import { buildPackages, checkBuildTools, type ToolProbe } from '../../src/kernel/tools.js'
+import { buildPackages, checkBuildTools, type ToolProbe } from '../../src/kernel-build/tools.js'
 
 function probe(missing: string[]): ToolProbe {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { newestSourcePackage } from '../../src/kernel/apt.js'
+import { newestSourcePackage } from '../../src/kernel-build/apt.js'
 
 describe('newestSourcePackage', () => {
   it('picks the newest X.Y, comparing numbers rather than text', () => {

@@ -34,7 +34,7 @@ export interface KernelBuild {
 const LOCK_TIMEOUT_MS = 3 * 60 * 60 * 1000
 
 /**
- * Builds (or reuses) the page_owner test kernel for kernel/config.fragment: the newest Debian
+ * Builds (or reuses) the page_owner test kernel for recipe/page-budget.config: the newest Debian
  * linux-source at or above 6.19, tinyconfig plus the fragment. A cached kernel for the same
  * fragment is returned without touching the network, so this is cheap to call before every run.
  */

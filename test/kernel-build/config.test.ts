@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { droppedOptions, FRAGMENT_PATH, fragmentHash, parseConfig } from '../../src/kernel/config.js'
+import { droppedOptions, FRAGMENT_PATH, fragmentHash, parseConfig } from '../../src/kernel-build/config.js'
 
 const fragment = `# comment
 CONFIG_PAGE_OWNER=y

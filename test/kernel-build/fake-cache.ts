@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { kernelKey, type KernelRecord } from '../../src/kernel/cache.js'
+import { kernelKey, type KernelRecord } from '../../src/kernel-build/cache.js'
 
 /** The start of a bzImage: the "HdrS" magic at 0x202 and the banner pointer at 0x20e. */
 export function fakeBzImage(banner: string): Buffer {

@@ -63,7 +63,7 @@ async function build(cacheDir: string | undefined, jobsText: string | undefined,
 function path(cacheDir: string | undefined): number {
   const bzImage = findBuiltKernel(cacheDir)
   if (!bzImage) {
-    process.stderr.write('page-budget: no test kernel is built for this kernel/config.fragment\n  hint: run `page-budget kernel build` (or `npm run setup`)\n')
+    process.stderr.write('page-budget: no test kernel is built for this recipe/page-budget.config\n  hint: run `page-budget kernel build` (or `npm run setup`)\n')
     return 1
   }
   process.stdout.write(`${bzImage}\n`)

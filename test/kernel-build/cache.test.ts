@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { defaultCacheDir } from '../../src/io/cache-dir.js'
-import { findBuiltKernel, findCachedKernel, kernelKey, readBzImageVersion } from '../../src/kernel/cache.js'
-import { fragmentHash } from '../../src/kernel/config.js'
+import { findBuiltKernel, findCachedKernel, kernelKey, readBzImageVersion } from '../../src/kernel-build/cache.js'
+import { fragmentHash } from '../../src/kernel-build/config.js'
 import { fakeBzImage, storeFakeKernel } from './fake-cache.js'
 
 describe('readBzImageVersion', () => {
