@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; usage: string }> =
   check: { run: async () => checkCommand, usage: checkUsage },
   merge: { run: async () => mergeCommand, usage: mergeUsage },
   kernel: {
-    run: async () => (await import('../kernel/cli.js')).runKernelCommand,
+    run: async () => (await import('../kernel-build/cli.js')).runKernelCommand,
     usage: `page-budget kernel build [--force] [--jobs N] [--cache DIR]   build (or reuse) the page_owner test kernel for QEMU
 page-budget kernel path                                       print the built kernel's path`,
   },
