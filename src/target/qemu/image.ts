@@ -9,7 +9,7 @@ import { VmError } from '../../errors.js'
 import { writeFileAtomic } from '../../io/atomic.js'
 import { cpioArchive, type CpioEntry } from './cpio.js'
 
-/** kernel/ ships with the package; src/target/qemu and dist/target/qemu are both three levels down. */
+/** guest/ ships with the package; src/target/qemu and dist/target/qemu are both three levels down. */
 export const AGENT_SOURCE = fileURLToPath(new URL('../../../guest/agent.c', import.meta.url))
 export const INIT_SCRIPT = fileURLToPath(new URL('../../../guest/init', import.meta.url))
 const BUSYBOX = '/bin/busybox'
