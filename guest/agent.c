@@ -1,5 +1,5 @@
 /*
- * page-budget guest agent: runs as PID 1 (exec'd by kernel/init) inside the test VM and serves
+ * page-budget guest agent: runs as PID 1 (exec'd by guest/init) inside the test VM and serves
  * the host over a virtio serial port named "page-budget" (/dev/vportNpM). The port is not a
  * tty, so the channel is binary safe.
  *
