@@ -67,47 +67,14 @@ export async function* generate<R>(
 }
 
 /**
- * Every page_owner debugfs file is a list of blocks separated by blank lines (one record, or
- * one stack, a block). This machine gathers a block's lines and hands them to `block`.
- *
- * Extra blank lines between blocks are tolerated: they cannot change what a file says. A last
- * line without a line break is an error: it is how a file cut inside a number looks. With
- * `blankEndsBlock`, a block must also be followed by a blank line (in page_owner, a record can
- * lose frames at its end and still look whole); without it, `block` checks that its last line
- * is the one that ends a record (`nr_base_pages: N`, `handle: N`).
+ * What every parser does with a field it took from a line: fail with a ParseError that names the
+ * file, the line and what is wrong, or read a number the way the kernel prints it.
  */
-export abstract class BlockMachine implements LineMachine {
+export abstract class FieldReader {
   readonly file: string
-  readonly #blankEndsBlock: boolean
-  readonly #lines: string[] = []
-  #first = 0
 
-  constructor(file: string, blankEndsBlock: boolean) {
+  constructor(file: string) {
     this.file = file
-    this.#blankEndsBlock = blankEndsBlock
-  }
-
-  /** One block: its lines (only valid during the call) and the line number of the first. */
-  protected abstract block(lines: readonly string[], first: number): void
-
-  line(text: string, no: number): void {
-    if (text !== '') {
-      if (this.#lines.length === 0) this.#first = no
-      this.#lines.push(text)
-    } else if (this.#lines.length > 0) {
-      this.block(this.#lines, this.#first)
-      this.#lines.length = 0
-    }
-  }
-
-  end(no: number, text: string, newline: boolean): void {
-    if (!newline) this.fail(no, text, 'the last line has no line break: the file was probably cut short')
-    if (this.#lines.length === 0) return
-    if (this.#blankEndsBlock) {
-      this.fail(no, text, `the file ends inside the record that starts at line ${this.#first} (no blank line after it)`)
-    }
-    this.block(this.#lines, this.#first)
-    this.#lines.length = 0
   }
 
   fail(no: number, text: string, problem: string): never {
@@ -134,5 +101,39 @@ export abstract class BlockMachine implements LineMachine {
   numberAfter(line: string, prefix: string, no: number, what: string): number {
     if (!line.startsWith(prefix)) this.fail(no, line, `expected "${prefix}N" (${what})`)
     return this.number(line.slice(prefix.length), no, line, what)
+  }
+}
+
+/**
+ * The stack lists (show_handles, show_stacks, show_stacks_handles) are lists of blocks separated
+ * by blank lines (one stack a block). This machine gathers a block's lines and hands them to
+ * `block`. (page_owner and swap_page_owner share the shape but are read as bytes, record-scan.ts.)
+ *
+ * Extra blank lines between blocks are tolerated: they cannot change what a file says. A last
+ * line without a line break is an error: it is how a file cut inside a number looks. `block`
+ * checks that its last line is the one that ends a stack (`nr_base_pages: N`, `handle: N`).
+ */
+export abstract class BlockMachine extends FieldReader implements LineMachine {
+  readonly #lines: string[] = []
+  #first = 0
+
+  /** One block: its lines (only valid during the call) and the line number of the first. */
+  protected abstract block(lines: readonly string[], first: number): void
+
+  line(text: string, no: number): void {
+    if (text !== '') {
+      if (this.#lines.length === 0) this.#first = no
+      this.#lines.push(text)
+    } else if (this.#lines.length > 0) {
+      this.block(this.#lines, this.#first)
+      this.#lines.length = 0
+    }
+  }
+
+  end(no: number, text: string, newline: boolean): void {
+    if (!newline) this.fail(no, text, 'the last line has no line break: the file was probably cut short')
+    if (this.#lines.length === 0) return
+    this.block(this.#lines, this.#first)
+    this.#lines.length = 0
   }
 }

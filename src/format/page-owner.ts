@@ -1,6 +1,7 @@
 import { U64_MAX } from './numbers.js'
-import { RecordMachine, recordReaders, type RecordBody, type RecordOptions } from './records.js'
-import { PageOwnerFieldsSchema } from './schema.js'
+import type { Body } from './record-scan.js'
+import { RecordParser, recordReaders, type RecordOptions } from './records.js'
+import { pageOwnerFieldsInRange, PageOwnerFieldsSchema } from './schema.js'
 import type { PageOwnerRecord } from './types.js'
 
 /**
@@ -43,18 +44,17 @@ const PFN_SHAPE = 'the PFN line (PFN 0x.. type T Block N type T Flags 0x..(..))'
 const MEMCG = /^Charged (?:\(via objcg\) )?to (?:offline )?memcg (.*)$/
 
 /** The per-page /sys/kernel/debug/page_owner file: one record per allocated page or folio. */
-export class PageOwnerMachine extends RecordMachine<PageOwnerRecord> {
-  constructor(file: string, emit: (record: PageOwnerRecord) => void, options: RecordOptions = {}) {
-    super(file, emit, ['Page allocated via', 'PFN '], PageOwnerFieldsSchema, options)
+export class PageOwnerParser extends RecordParser<PageOwnerRecord> {
+  constructor(file: string, options: RecordOptions = {}) {
+    super(file, ['Page allocated via', 'PFN '], PageOwnerFieldsSchema, pageOwnerFieldsInRange, options)
   }
 
-  protected record(lines: readonly string[], first: number, body: RecordBody): PageOwnerRecord {
-    const [header, place] = [lines[0]!, lines[1]!]
-    const h = this.match(HEADER, lines, 0, first, HEADER_SHAPE)
+  protected parse(header: string, place: string, body: Body, first: number): PageOwnerRecord {
+    const h = this.match(HEADER, header, first, HEADER_SHAPE)
     if (!printed(h[5], h[6], h[8], h[9]!)) {
       this.fail(first, header, `expected ${HEADER_SHAPE}: no kernel printed this mix of tgid, comm, free_ts and marks`)
     }
-    const p = this.match(PFN, lines, 1, first, PFN_SHAPE)
+    const p = this.match(PFN, place, first + 1, PFN_SHAPE)
     const record: PageOwnerRecord = {
       order: this.number(h[1]!, first, header, 'order'),
       mask: this.number(h[2]!, first, header, 'GFP mask', 16),
@@ -67,15 +67,15 @@ export class PageOwnerMachine extends RecordMachine<PageOwnerRecord> {
       blockType: p[5]!,
       flags: this.number(p[6]!, first + 1, place, 'flags', 16, U64_MAX),
       flagNames: names(p[7]!),
-      frames: body.frames,
-      extra: body.other,
+      frames: [...body.frames],
+      extra: [...body.other],
     }
     if (h[8] !== undefined) record.freeTs = this.number(h[8], first, header, 'free_ts', 10, U64_MAX)
-    const charged = body.other.findIndex((line) => line.startsWith('Charged '))
-    const memcg = charged < 0 ? undefined : MEMCG.exec(body.other[charged]!)
+    const charged = record.extra.findIndex((line) => line.startsWith('Charged '))
+    const memcg = charged < 0 ? undefined : MEMCG.exec(record.extra[charged]!)
     if (memcg) {
       record.memcg = memcg[1]!
-      body.other.splice(charged, 1)
+      record.extra.splice(charged, 1)
     }
     return record
   }
@@ -86,11 +86,12 @@ function names(list: string): string[] {
   return list === '' ? [] : list.split('|')
 }
 
-const readers = recordReaders((file, emit: (record: PageOwnerRecord) => void, options) => new PageOwnerMachine(file, emit, options))
+const readers = recordReaders((file, options) => new PageOwnerParser(file, options))
 
 /**
- * Streams the page_owner file to `onRecord`, one record at a time, and returns how many there
- * were: the fast way through a file of gigabytes, since nothing is kept.
+ * Streams the page_owner file to `onRecord`, one record at a time (with the Body it shares with
+ * every record of its stack), and returns how many there were: the fast way through a file of
+ * gigabytes, since nothing is kept. Counting readers pass `{ validate: false }` (RecordOptions).
  */
 export const readPageOwner = readers.read
 

@@ -1,54 +1,63 @@
 import type { z } from 'zod'
-import { FrameCache } from './frame.js'
-import { BlockMachine, generate, parse, type ResultMachine } from './machine.js'
+import { FieldReader } from './machine.js'
 import { U64_MAX } from './numbers.js'
-import type { ByteSource, Frame, SwapPageOwnerRecord } from './types.js'
+import { RecordScanner, type Body, type RecordFormat } from './record-scan.js'
+import type { ByteSource, SwapPageOwnerRecord } from './types.js'
 
 export interface RecordOptions {
   /**
-   * Check each record's own fields with its zod schema (default true): about a third more time
-   * on a large page_owner file. Frames are checked once per distinct frame line either way.
+   * Check every record with its fields' zod schema (default true): records that leave as data
+   * pass the contract. Readers that only count (top, owners, the fallback sample path) turn it
+   * off: the parser then checks the ranges itself and runs the schema only on a record that
+   * fails them, so a bad record still fails with the schema's own message.
    */
   validate?: boolean
-}
-
-/** A record's lines after its two header lines: frames, and the lines that are not frames. */
-export interface RecordBody {
-  frames: Frame[]
-  other: string[]
 }
 
 /**
  * page_owner and swap_page_owner: per record a header line, a second line (PFN, SWP entry),
  * frames, maybe lines a newer kernel added, and a blank line. The blank line is required, since a
- * record cut after any frame still looks whole. Records go to a callback as they complete, so a
- * file of any size streams through in constant memory; `result` counts them.
+ * record cut after any frame still looks whole. RecordScanner finds the records in the bytes;
+ * a parser turns one into typed data.
  */
-export abstract class RecordMachine<R> extends BlockMachine implements ResultMachine<number> {
-  readonly #cache = new FrameCache()
-  #count = 0
-  readonly #emit: (record: R) => void
-  readonly #starts: readonly string[]
-  readonly #fields: z.ZodType | undefined
+export abstract class RecordParser<R> extends FieldReader implements RecordFormat {
+  readonly starts: readonly string[]
+  readonly #fields: z.ZodType
+  readonly #inRange: (record: R) => boolean
+  readonly #validate: boolean
 
   /**
    * `starts`: prefixes of a record's first two lines; met inside a body, they mean two records
-   * ran together. `fields`: the zod schema of a record's own fields.
+   * ran together. `fields`: the zod schema of a record's own fields; `inRange`: true only for
+   * records the schema passes, cheaply (schema.ts keeps the two side by side).
    */
-  constructor(file: string, emit: (record: R) => void, starts: readonly string[], fields: z.ZodType, options: RecordOptions) {
-    super(file, true)
-    this.#emit = emit
-    this.#starts = starts
-    this.#fields = options.validate === false ? undefined : fields
+  constructor(file: string, starts: readonly string[], fields: z.ZodType, inRange: (record: R) => boolean, options: RecordOptions) {
+    super(file)
+    this.starts = starts
+    this.#fields = fields
+    this.#inRange = inRange
+    this.#validate = options.validate ?? true
   }
 
-  /** The record from its header lines and body. */
-  protected abstract record(lines: readonly string[], first: number, body: RecordBody): R
+  /** The record from its two header lines and its body. */
+  protected abstract parse(header: string, second: string, body: Body, first: number): R
 
-  /** `pattern` matched against line `index` of the block, or a ParseError naming `shape`. */
-  protected match(pattern: RegExp, lines: readonly string[], index: number, first: number, shape: string): RegExpExecArray {
-    const line = lines[index]!
-    return pattern.exec(line) ?? this.fail(first + index, line, `expected ${shape}`)
+  /** One record, checked: a ParseError at `first` if it is out of range. */
+  record(header: string, second: string, body: Body, first: number): R {
+    const record = this.parse(header, second, body, first)
+    if (this.#validate || !this.#inRange(record)) {
+      const checked = this.#fields.safeParse(record)
+      if (!checked.success) {
+        const issue = checked.error.issues[0]
+        this.fail(first, header, `record out of range: ${issue?.path.join('.')}: ${issue?.message}`)
+      }
+    }
+    return record
+  }
+
+  /** `pattern` matched against `line`, or a ParseError naming `shape`. */
+  protected match(pattern: RegExp, line: string, no: number, shape: string): RegExpExecArray {
+    return pattern.exec(line) ?? this.fail(no, line, `expected ${shape}`)
   }
 
   /** The owner fields of a header line; tgid is pid where the kernel prints none, comm '' likewise. */
@@ -61,54 +70,45 @@ export abstract class RecordMachine<R> extends BlockMachine implements ResultMac
       ts: this.number(ts!, first, header, 'ts', 10, U64_MAX),
     }
   }
-
-  protected block(lines: readonly string[], first: number): void {
-    if (lines.length < 2) this.fail(first, lines[0]!, 'a record needs a header line and a second line before its frames')
-    const record = this.record(lines, first, this.#body(lines, first))
-    const checked = this.#fields?.safeParse(record)
-    if (checked?.success === false) {
-      const issue = checked.error.issues[0]
-      this.fail(first, lines[0]!, `record out of range: ${issue?.path.join('.')}: ${issue?.message}`)
-    }
-    this.#count++
-    this.#emit(record)
-  }
-
-  get result(): number {
-    return this.#count
-  }
-
-  #body(lines: readonly string[], first: number): RecordBody {
-    const body: RecordBody = { frames: [], other: [] }
-    for (let i = 2; i < lines.length; i++) {
-      const line = lines[i]!
-      const frame = this.#cache.parse(line)
-      if (frame) body.frames.push(frame)
-      else if (isIndented(line)) this.fail(first + i, line, 'not a stack frame (function+0xoffset/0xsize)')
-      else if (this.#starts.some((start) => line.startsWith(start))) {
-        this.fail(first + i, line, 'a record starts here without the blank line that ends the one before')
-      } else body.other.push(line)
-    }
-    return body
-  }
 }
 
 type Owner = Pick<SwapPageOwnerRecord, 'pid' | 'tgid' | 'comm' | 'ts'>
 
+/** Each record with the body it shares with every record of the same stack (Body.key, Body.frames). */
+export type OnRecord<R> = (record: R, body: Body) => void
+
 /** The two ways to read a record file: a callback (fastest) and an async generator. */
-export function recordReaders<R>(machine: (file: string, emit: (record: R) => void, options?: RecordOptions) => RecordMachine<R>) {
+export function recordReaders<R>(parser: (file: string, options: RecordOptions) => RecordParser<R>) {
+  /** Streams `source` through a scanner, handing each chunk's records to `onRecord`; returns how many. */
+  async function* scan(source: ByteSource, file: string, options: RecordOptions, onRecord: OnRecord<R>): AsyncGenerator<number, void, undefined> {
+    const records = parser(file, options)
+    let count = 0
+    const scanner = new RecordScanner(records, (header, second, body, first) => {
+      const record = records.record(header, second, body, first)
+      count++
+      onRecord(record, body)
+    })
+    for await (const chunk of source) {
+      scanner.push(chunk)
+      yield count
+    }
+    scanner.end()
+    yield count
+  }
   return {
     /** Streams the records to `onRecord` and returns how many there were. */
-    read: (source: ByteSource, file: string, onRecord: (record: R) => void, options?: RecordOptions): Promise<number> =>
-      parse(source, machine(file, onRecord, options)),
+    read: async (source: ByteSource, file: string, onRecord: OnRecord<R>, options: RecordOptions = {}): Promise<number> => {
+      let count = 0
+      for await (count of scan(source, file, options, onRecord));
+      return count
+    },
     /** The records as an async generator (one await per chunk of records, not per record). */
-    records: (source: ByteSource, file: string, options?: RecordOptions): AsyncGenerator<R, void, undefined> =>
-      generate(source, (emit) => machine(file, emit, options)),
+    records: async function* (source: ByteSource, file: string, options: RecordOptions = {}): AsyncGenerator<R, void, undefined> {
+      const pending: R[] = []
+      for await (const _ of scan(source, file, options, (record) => pending.push(record))) {
+        yield* pending
+        pending.length = 0
+      }
+    },
   }
-}
-
-/** The kernel indents frames and nothing else, so an indented line that is no frame is damage. */
-function isIndented(line: string): boolean {
-  const code = line.charCodeAt(0)
-  return code === 32 || code === 9
 }

@@ -12,7 +12,7 @@ export class ShowHandlesMachine extends BlockMachine implements ResultMachine<Ha
   readonly result: HandleCounts = new Map()
 
   constructor(file: string) {
-    super(file, false)
+    super(file)
   }
 
   protected block(lines: readonly string[], first: number): void {

@@ -50,27 +50,3 @@ export function hashText(text: string): number {
 export function stackKey(frames: readonly Frame[]): number {
   return hashText(stackText(frames))
 }
-
-/**
- * Stack keys for one read of a per-page file. That file repeats a few hundred stacks over
- * millions of records, and the parsers share one frozen Frame per distinct frame line, so
- * keying by frame identity first keeps the hashing off the per-record path. Owned by the read
- * that makes it: it holds only the stacks of that read.
- */
-export class StackKeys {
-  readonly #frameIds = new WeakMap<Frame, number>()
-  #nextFrameId = 0
-  readonly #keysByIds = new Map<string, number>()
-
-  keyOf(frames: readonly Frame[]): number {
-    let ids = ''
-    for (const frame of frames) {
-      let id = this.#frameIds.get(frame)
-      if (id === undefined) this.#frameIds.set(frame, (id = this.#nextFrameId++))
-      ids += `${id},`
-    }
-    let key = this.#keysByIds.get(ids)
-    if (key === undefined) this.#keysByIds.set(ids, (key = stackKey(frames)))
-    return key
-  }
-}

@@ -24,7 +24,7 @@ abstract class StackListMachine extends BlockMachine {
   readonly #cache = new FrameCache()
 
   constructor(file: string, key: string, what: string) {
-    super(file, false)
+    super(file)
     this.#key = key
     this.#what = what
   }

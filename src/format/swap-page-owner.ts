@@ -1,5 +1,6 @@
-import { RecordMachine, recordReaders, type RecordBody, type RecordOptions } from './records.js'
-import { SwapPageOwnerFieldsSchema } from './schema.js'
+import type { Body } from './record-scan.js'
+import { RecordParser, recordReaders, type RecordOptions } from './records.js'
+import { swapPageOwnerFieldsInRange, SwapPageOwnerFieldsSchema } from './schema.js'
 import type { SwapPageOwnerRecord } from './types.js'
 
 /** `Page allocated via pid %d, tgid %d (%s), ts %llu ns`, as in the RFC's examples; comm as in page_owner. */
@@ -12,25 +13,24 @@ const SWP_ENTRY = 'SWP entry 0x'
  * with the owner of the page's first allocation. Lines after the frames that the RFC may add
  * are kept in `extra`.
  */
-export class SwapPageOwnerMachine extends RecordMachine<SwapPageOwnerRecord> {
-  constructor(file: string, emit: (record: SwapPageOwnerRecord) => void, options: RecordOptions = {}) {
-    super(file, emit, ['Page allocated via', 'SWP entry '], SwapPageOwnerFieldsSchema, options)
+export class SwapPageOwnerParser extends RecordParser<SwapPageOwnerRecord> {
+  constructor(file: string, options: RecordOptions = {}) {
+    super(file, ['Page allocated via', 'SWP entry '], SwapPageOwnerFieldsSchema, swapPageOwnerFieldsInRange, options)
   }
 
-  protected record(lines: readonly string[], first: number, body: RecordBody): SwapPageOwnerRecord {
-    const h = this.match(HEADER, lines, 0, first, HEADER_SHAPE)
-    const entry = lines[1]!
+  protected parse(header: string, entry: string, body: Body, first: number): SwapPageOwnerRecord {
+    const h = this.match(HEADER, header, first, HEADER_SHAPE)
     if (!entry.startsWith(SWP_ENTRY)) this.fail(first + 1, entry, `expected "${SWP_ENTRY}.." (the swap entry)`)
     return {
-      ...this.owner(lines[0]!, first, [h[1], h[2], h[3], h[4]]),
+      ...this.owner(header, first, [h[1], h[2], h[3], h[4]]),
       swpEntry: this.number(entry.slice(SWP_ENTRY.length), first + 1, entry, 'swap entry', 16),
-      frames: body.frames,
-      extra: body.other,
+      frames: [...body.frames],
+      extra: [...body.other],
     }
   }
 }
 
-const readers = recordReaders((file, emit: (record: SwapPageOwnerRecord) => void, options) => new SwapPageOwnerMachine(file, emit, options))
+const readers = recordReaders((file, options) => new SwapPageOwnerParser(file, options))
 
 /** Streams swap_page_owner to `onRecord` and returns how many records there were. */
 export const readSwapPageOwner = readers.read

@@ -1,5 +1,5 @@
 import { readPageOwner } from '../format/page-owner.js'
-import { StackKeys } from '../format/stack-key.js'
+import type { Body } from '../format/record-scan.js'
 import { readSwapPageOwner } from '../format/swap-page-owner.js'
 import type { ByteSource, Frame, PageOwnerRecord, SwapPageOwnerRecord } from '../format/types.js'
 import { where } from '../target/read.js'
@@ -22,17 +22,32 @@ const KEYS: Record<Exclude<OwnerKey, 'stack'>, (r: PageOwnerRecord) => string> =
   tgid: (r) => String(r.tgid),
 }
 
-/** Streams the per-page page_owner file once and sums order-weighted pages per owner. */
+/**
+ * Streams the per-page page_owner file once and sums order-weighted pages per owner. By stack,
+ * pages are summed per Body (records of one stack share it), and each body's stack is keyed
+ * once at the end: the per-record work is one map update.
+ */
 export async function countPagesBy(source: ByteSource, file: string, by: OwnerKey): Promise<Map<string, OwnerCount>> {
   const counts = new Map<string, OwnerCount>()
-  const keys = new StackKeys()
-  await readPageOwner(source, file, (record) => {
-    const key = by === 'stack' ? String(keys.keyOf(record.frames)) : KEYS[by](record)
+  const add = (key: string, pages: number, frames?: readonly Frame[]) => {
     const entry = counts.get(key)
-    if (entry) entry.pages += 2 ** record.order
-    else counts.set(key, { key, pages: 2 ** record.order, ...(by === 'stack' && { frames: record.frames }) })
-  })
+    if (entry) entry.pages += pages
+    else counts.set(key, { key, pages, ...(frames && { frames: [...frames] }) })
+  }
+  if (by === 'stack') {
+    for (const [body, pages] of await pagesPerBody(source, file)) add(String(body.key), pages, body.frames)
+  } else {
+    const ownerOf = KEYS[by]
+    await readPageOwner(source, file, (record) => add(ownerOf(record), 2 ** record.order), { validate: false })
+  }
   return counts
+}
+
+/** Order-weighted pages per distinct record body of the per-page file (a stack, with its memcg line). */
+export async function pagesPerBody(source: ByteSource, file: string): Promise<Map<Body, number>> {
+  const pages = new Map<Body, number>()
+  await readPageOwner(source, file, (record, body) => pages.set(body, (pages.get(body) ?? 0) + 2 ** record.order), { validate: false })
+  return pages
 }
 
 /** Pages one process holds through one stack: resident in memory, and in swap. */
@@ -65,18 +80,18 @@ export async function sampleOwners(target: Target, label: string, swapTracking: 
   const started = Date.now()
   const entries = new Map<string, OwnerEntry>()
   const meter = { bytes: 0 }
-  const keys = new StackKeys()
-  const add = (record: PageOwnerRecord | SwapPageOwnerRecord, pages: number, where: 'resident' | 'swap') => {
-    const stack = keys.keyOf(record.frames)
+  const add = (record: PageOwnerRecord | SwapPageOwnerRecord, body: Body, pages: number, where: 'resident' | 'swap') => {
+    const stack = body.key
     const key = `${record.pid}\0${record.tgid}\0${record.comm}\0${stack}`
     let entry = entries.get(key)
-    if (!entry) entries.set(key, (entry = { comm: record.comm, pid: record.pid, tgid: record.tgid, stack, frames: record.frames, resident: 0, swap: 0 }))
+    if (!entry) entries.set(key, (entry = { comm: record.comm, pid: record.pid, tgid: record.tgid, stack, frames: [...body.frames], resident: 0, swap: 0 }))
     entry[where] += pages
   }
-  await readPageOwner(metered(target.read('page_owner'), meter), where(target, 'page_owner'), (r) => add(r, 2 ** r.order, 'resident'))
+  const counting = { validate: false }
+  await readPageOwner(metered(target.read('page_owner'), meter), where(target, 'page_owner'), (r, body) => add(r, body, 2 ** r.order, 'resident'), counting)
   if (swapTracking) {
     // One swap entry is one base page: the RFC lists a large folio's pages one by one.
-    await readSwapPageOwner(metered(target.read('swap_page_owner'), meter), where(target, 'swap_page_owner'), (r) => add(r, 1, 'swap'))
+    await readSwapPageOwner(metered(target.read('swap_page_owner'), meter), where(target, 'swap_page_owner'), (r, body) => add(r, body, 1, 'swap'), counting)
   }
   return { label, entries, bytesRead: meter.bytes, ms: Date.now() - started, swapTracking }
 }

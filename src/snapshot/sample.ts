@@ -1,12 +1,13 @@
-import { readPageOwner } from '../format/page-owner.js'
 import { parseShowHandles } from '../format/show-handles.js'
-import { hashText, StackKeys, stackText } from '../format/stack-key.js'
+import { hashText, stackText } from '../format/stack-key.js'
 import { readShowStacksText } from '../format/stacks.js'
 import { readSwapPageOwner } from '../format/swap-page-owner.js'
+import type { Body } from '../format/record-scan.js'
 import type { HandleCounts } from '../format/types.js'
 import type { SamplePath } from '../format/detect.js'
 import { where } from '../target/read.js'
 import type { Target } from '../target/types.js'
+import { pagesPerBody } from './owners.js'
 import type { StacksCache } from './stacks.js'
 
 /**
@@ -29,12 +30,10 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
     }
     case 'page_owner': {
       const counts: HandleCounts = new Map()
-      const keys = new StackKeys()
-      await readPageOwner(target.read('page_owner'), file, (record) => {
-        const key = keys.keyOf(record.frames)
-        counts.set(key, (counts.get(key) ?? 0) + 2 ** record.order)
-        stacks.learnFrames(key, record.frames)
-      })
+      for (const [body, pages] of await pagesPerBody(target.read('page_owner'), file)) {
+        counts.set(body.key, (counts.get(body.key) ?? 0) + pages)
+        stacks.learnFrames(body.key, [...body.frames])
+      }
       return counts
     }
   }
@@ -46,11 +45,14 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
  * to handles through the stacks cache; a stack the kernel no longer lists keeps its text hash.
  */
 export async function readSwapCounts(target: Target, stacks: StacksCache): Promise<HandleCounts> {
+  const perBody = new Map<Body, number>()
+  const file = where(target, 'swap_page_owner')
+  await readSwapPageOwner(target.read('swap_page_owner'), file, (_, body) => perBody.set(body, (perBody.get(body) ?? 0) + 1), { validate: false })
   const byText = new Map<string, number>()
-  await readSwapPageOwner(target.read('swap_page_owner'), where(target, 'swap_page_owner'), (record) => {
-    const text = stackText(record.frames)
-    byText.set(text, (byText.get(text) ?? 0) + 1)
-  })
+  for (const [body, pages] of perBody) {
+    const text = stackText(body.frames)
+    byText.set(text, (byText.get(text) ?? 0) + pages)
+  }
   const keys = await stacks.keysOfStacks(byText.keys())
   const counts: HandleCounts = new Map()
   for (const [text, pages] of byText) {
