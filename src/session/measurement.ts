@@ -10,7 +10,7 @@ import type { ExecOptions, ExecResult } from '../target/types.js'
 import type { Budget } from '../amount.js'
 import { parseBudget } from '../amount.js'
 import { reclaim, type ReclaimOptions, type ReclaimResult } from './reclaim.js'
-import { medianRun, type RepeatOptions, type RepeatRun } from './repeat.js'
+import { checkRepeatOptions, reduceRuns, type RepeatOptions, type RepeatRun } from './repeat.js'
 import type { Session } from './session.js'
 
 /** Misuse is reported before anything is read from the kernel. */
@@ -112,16 +112,13 @@ export class Measurement {
 
   /**
    * Runs `workload` `warmup` times unmeasured, then `times` times measured, and keeps the median
-   * run per stack under `name`: `{ since: name }` then judges that run instead of "until now".
-   * For workloads whose pages vary from run to run.
+   * (or, with `reduce: 'min'`, the smallest) run per stack under `name`: `{ since: name }` then
+   * judges that run instead of "until now". For workloads whose pages vary from run to run.
    */
   async repeat(name: string, workload: (run: number) => Promise<unknown>, options: RepeatOptions): Promise<Delta> {
-    const { times, warmup = 0 } = options
     if (typeof name !== 'string' || name === '') throw new UsageError('repeat(name, ...) needs a non-empty name')
     if (this.#marks.has(name) || this.#repeats.has(name)) throw new UsageError(`repeat: the name ${JSON.stringify(name)} is already a mark or a repeat`)
-    for (const [option, value, least] of [['times', times, 1], ['warmup', warmup, 0]] as const) {
-      if (!Number.isInteger(value) || value < least) throw new UsageError(`repeat: ${option} must be a whole number >= ${least}, got ${String(value)}`)
-    }
+    const { times, warmup, reduce } = checkRepeatOptions(options)
     for (let run = 0; run < warmup; run++) await workload(run)
     const runs: RepeatRun[] = []
     for (let run = 0; run < times; run++) {
@@ -129,7 +126,7 @@ export class Measurement {
       await workload(warmup + run)
       runs.push({ before, after: await this.snapshot(`${name} #${run + 1} end`) })
     }
-    this.#repeats.set(name, medianRun(name, runs))
+    this.#repeats.set(name, reduceRuns(name, runs, reduce))
     return this.delta({ since: name })
   }
 

@@ -7,7 +7,7 @@ import { medianOf } from '../../src/session/repeat.js'
 import { Session } from '../../src/session/session.js'
 import { ReplayTarget } from '../../src/target/replay.js'
 import { recording } from '../fake-kernel.js'
-import { CAPTURE, DD_HANDLE, tempDir } from '../helpers.js'
+import { CAPTURE, DD_HANDLE, failure, rejection, tempDir } from '../helpers.js'
 
 const XARRAY = 2752517
 /** The dd stack's data pages, without the xarray nodes (slab) allocated on the same path. */
@@ -44,6 +44,34 @@ describe('repeat', () => {
     await expect(pageOwner).not.toAllocateAtMost({ pages: 11 }, { ...ddPages, since: 'write' })
     const message = await expect(pageOwner).toAllocateAtMost({ pages: 11 }, { ...ddPages, since: 'write' }).catch((e: Error) => e.message)
     expect(message).toContain("Compared: 'write (before)' -> 'write (median of 3)'")
+  })
+
+  it("with reduce: 'min', judges the smallest run per stack: a stack quiet in one run counts 0", async () => {
+    const { pageOwner, workload } = await noisySession()
+    const delta = await pageOwner.repeat('write', workload, { times: 3, warmup: 1, reduce: 'min' })
+    // dd gained 10, 100, 12; the xarray 1, 0, 1: its minimum is no change at all.
+    expect(delta.rows.map((row) => [row.key, row.delta])).toEqual([[DD_HANDLE, 10]])
+    await expect(pageOwner).toAllocateAtMost({ pages: 10 }, { ...ddPages, since: 'write' })
+    await expect(pageOwner).not.toAllocateAtMost({ pages: 9 }, { ...ddPages, since: 'write' })
+    const message = await failure(expect(pageOwner).toAllocateAtMost({ pages: 9 }, { ...ddPages, since: 'write' }))
+    expect(message).toContain("Compared: 'write (before)' -> 'write (min of 3)'")
+  })
+
+  it("keeps the median when reduce is 'median', as by default", async () => {
+    const { pageOwner, workload } = await noisySession()
+    const delta = await pageOwner.repeat('write', workload, { times: 3, warmup: 1, reduce: 'median' })
+    expect(delta.rows.map((row) => [row.key, row.delta])).toEqual([[DD_HANDLE, 12], [XARRAY, 1]])
+  })
+
+  it('throws UsageError on an unknown reduce before running the workload', async () => {
+    const { pageOwner, session } = await noisySession()
+    const samples = session.samples
+    let runs = 0
+    const workload = async () => void runs++
+    const error = await rejection(pageOwner.repeat('write', workload, { times: 3, reduce: 'max' as 'min' }))
+    expect(error).toBeInstanceOf(UsageError)
+    expect(error.message).toBe(`repeat: reduce must be 'median' or 'min', got "max"`)
+    expect([runs, session.samples]).toEqual([0, samples])
   })
 
   it('runs the workload warmup + times times, passing the run index', async () => {
