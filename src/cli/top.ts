@@ -80,7 +80,7 @@ export async function topCommand(argv: string[], out: (text: string) => void): P
 async function countStacks(path: string, format: 'show_handles' | 'show_stacks' | 'page_owner', by: OwnerKey, stacks: StacksCache | undefined): Promise<OwnerCount[]> {
   switch (format) {
     case 'page_owner':
-      return [...(await countPagesBy(openFile(path), path, by)).values()]
+      return [...(await countPagesBy(openFile(path, { reuse: true }), path, by)).values()]
     case 'show_stacks':
       return (await readShowStacksText(openFile(path), path)).map(({ text, pages }) => ({ key: String(hashText(text)), pages, frames: framesOfText(text) }))
     case 'show_handles': {

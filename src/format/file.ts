@@ -20,6 +20,15 @@ const MIN_READ = 64 << 10
  */
 const BYTES_PER_INVALID_UTF8 = 32
 
+export interface OpenOptions {
+  /**
+   * Read every chunk into the same buffer (default false): for a reader that is done with a chunk
+   * when it asks for the next and keeps none of it (RecordScanner copies what it carries). A
+   * gigabyte read then leaves no megabyte buffers for the collector, which keeps the peak RSS flat.
+   */
+  reuse?: boolean
+}
+
 /**
  * The bytes of a file on disk, gunzipped on the way when they start with gzip's magic bytes
  * (1f 8b): recordings are often compressed whatever their name says, and debugfs files never
@@ -28,14 +37,16 @@ const BYTES_PER_INVALID_UTF8 = 32
  * ParseError at line 0 (the container, before any line); bytes that cannot be kernel text
  * become a BinaryFileError.
  */
-export async function* openFile(path: string): AsyncGenerator<Uint8Array, void, undefined> {
-  const chunks = readChunks(path)
+export async function* openFile(path: string, options: OpenOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+  const reuse = options.reuse ?? false
+  const chunks = readChunks(path, reuse)
   try {
     const first = await chunks.next()
     if (first.done) return
     const head = first.value
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      yield* refuseBinary(path, gunzip(path, concat(head, chunks)))
+      // zlib holds on to its input past the next read: it gets chunks of its own.
+      yield* refuseBinary(path, gunzip(path, concat(head, reuse ? copies(chunks) : chunks)))
     } else {
       yield* refuseBinary(path, concat(head, chunks))
     }
@@ -82,7 +93,7 @@ export function fileError(path: string, error: unknown, options: { hint?: string
  * not a byte count, so positioned reads would skip pages. It also answers one record per read,
  * so reads are gathered into CHUNK-sized chunks rather than handed on one by one.
  */
-async function* readChunks(path: string): AsyncGenerator<Buffer, void, undefined> {
+async function* readChunks(path: string, reuse: boolean): AsyncGenerator<Buffer, void, undefined> {
   await refuseWrongKind(path, 'file')
   let file: FileHandle
   try {
@@ -92,7 +103,7 @@ async function* readChunks(path: string): AsyncGenerator<Buffer, void, undefined
     throw fileError(path, error)
   }
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK)
+    let buffer = Buffer.allocUnsafe(CHUNK)
     let filled = 0
     for (;;) {
       let bytesRead: number
@@ -102,11 +113,14 @@ async function* readChunks(path: string): AsyncGenerator<Buffer, void, undefined
         throw fileError(path, error)
       }
       filled += bytesRead
-      if (filled > 0 && (bytesRead === 0 || CHUNK - filled < MIN_READ)) {
-        yield Buffer.from(buffer.subarray(0, filled)) // a copy: the buffer is reused
+      if (filled > 0 && (bytesRead === 0 || CHUNK - filled < MIN_READ)) yield buffer.subarray(0, filled)
+      if (bytesRead === 0) return
+      if (CHUNK - filled < MIN_READ) {
+        // Unless the reader lets go of each chunk, the one handed on is never written again: a fresh
+        // buffer costs less than a copy.
+        if (!reuse) buffer = Buffer.allocUnsafe(CHUNK)
         filled = 0
       }
-      if (bytesRead === 0) return
     }
   } finally {
     await file.close()
@@ -148,6 +162,10 @@ async function* gunzip(path: string, compressed: AsyncIterable<Buffer>): AsyncGe
     if (isZlibError(error)) throw new ParseError(path, 0, '', `not valid gzip data (${error.message})`, { cause: error })
     throw error
   }
+}
+
+async function* copies(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  for await (const chunk of chunks) yield Buffer.concat([chunk])
 }
 
 async function* concat<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {

@@ -46,6 +46,21 @@ export interface RecordFormat extends FieldReader {
 }
 
 /**
+ * One record's two header lines, as bytes: the header is `bytes[start, split)`, the second line
+ * `bytes[split + 1, end)`. Only valid during the call it is handed to.
+ */
+export interface RecordLines {
+  bytes: Buffer
+  start: number
+  split: number
+  end: number
+  /** The header's line number. */
+  first: number
+}
+
+export type OnScanned = (lines: RecordLines, body: Body) => void
+
+/**
  * page_owner and swap_page_owner as bytes: per record a header line, a second line (PFN, SWP
  * entry), a body, and a blank line. These files run to gigabytes, so nothing here decodes or
  * splits the whole text: blocks are found with native byte searches, the two header lines are
@@ -60,7 +75,9 @@ export interface RecordFormat extends FieldReader {
  */
 export class RecordScanner {
   readonly #format: RecordFormat
-  readonly #onRecord: (header: string, second: string, body: Body, first: number) => void
+  readonly #onRecord: OnScanned
+  /** Reused for every record: the callback reads it and lets go. */
+  readonly #lines: RecordLines = { bytes: EMPTY, start: 0, split: 0, end: 0, first: 0 }
   readonly #frames = new FrameCache()
   readonly #bodies = new Map<string, Body>()
   #last: Body | undefined
@@ -73,7 +90,7 @@ export class RecordScanner {
   /** The first bytes, held until there are enough to tell whether they are a BOM. */
   #head: Buffer | undefined = EMPTY
 
-  constructor(format: RecordFormat, onRecord: (header: string, second: string, body: Body, first: number) => void) {
+  constructor(format: RecordFormat, onRecord: OnScanned) {
     this.#format = format
     this.#onRecord = onRecord
   }
@@ -135,7 +152,7 @@ export class RecordScanner {
       bytes = bytes.subarray(end)
     }
     const stop = this.#scan(bytes)
-    this.#pending = stop < bytes.length ? Buffer.from(bytes.subarray(stop)) : EMPTY // a copy: the chunk may be reused
+    this.#pending = stop < bytes.length ? Buffer.concat([bytes.subarray(stop)]) : EMPTY // a copy: the chunk may be reused
     this.#checkLength()
   }
 
@@ -169,7 +186,13 @@ export class RecordScanner {
       } else {
         body = this.#body(buf, q + 1, q + 1, first + 2)
       }
-      this.#onRecord(buf.toString('utf8', p, h), buf.toString('utf8', h + 1, q), body!, first)
+      const lines = this.#lines
+      lines.bytes = buf
+      lines.start = p
+      lines.split = h
+      lines.end = q
+      lines.first = first
+      this.#onRecord(lines, body!)
       this.#no = first + 2 + body!.lines
       p = end + 2
     }

@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import { FieldReader } from './machine.js'
 import { U64_MAX } from './numbers.js'
-import { RecordScanner, type Body, type RecordFormat } from './record-scan.js'
+import { RecordScanner, type Body, type RecordFormat, type RecordLines } from './record-scan.js'
 import type { ByteSource, SwapPageOwnerRecord } from './types.js'
 
 export interface RecordOptions {
@@ -43,8 +43,9 @@ export abstract class RecordParser<R> extends FieldReader implements RecordForma
   protected abstract parse(header: string, second: string, body: Body, first: number): R
 
   /** One record, checked: a ParseError at `first` if it is out of range. */
-  record(header: string, second: string, body: Body, first: number): R {
-    const record = this.parse(header, second, body, first)
+  record({ bytes, start, split, end, first }: RecordLines, body: Body): R {
+    const header = bytes.toString('utf8', start, split)
+    const record = this.parse(header, bytes.toString('utf8', split + 1, end), body, first)
     if (this.#validate || !this.#inRange(record)) {
       const checked = this.#fields.safeParse(record)
       if (!checked.success) {
@@ -78,13 +79,13 @@ type Owner = Pick<SwapPageOwnerRecord, 'pid' | 'tgid' | 'comm' | 'ts'>
 export type OnRecord<R> = (record: R, body: Body) => void
 
 /** The two ways to read a record file: a callback (fastest) and an async generator. */
-export function recordReaders<R>(parser: (file: string, options: RecordOptions) => RecordParser<R>) {
+export function recordReaders<R>(parser: (file: string, options: RecordOptions) => RecordFormat & { record: (lines: RecordLines, body: Body) => R }) {
   /** Streams `source` through a scanner, handing each chunk's records to `onRecord`; returns how many. */
   async function* scan(source: ByteSource, file: string, options: RecordOptions, onRecord: OnRecord<R>): AsyncGenerator<number, void, undefined> {
     const records = parser(file, options)
     let count = 0
-    const scanner = new RecordScanner(records, (header, second, body, first) => {
-      const record = records.record(header, second, body, first)
+    const scanner = new RecordScanner(records, (lines, body) => {
+      const record = records.record(lines, body)
       count++
       onRecord(record, body)
     })

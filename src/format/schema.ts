@@ -15,9 +15,9 @@ import type { Frame, PageOwnerRecord, SwapPageOwnerRecord } from './types.js'
  */
 
 /** Kernel PID_MAX_LIMIT on 64-bit. */
-const PID_MAX = 2 ** 22
+export const PID_MAX = 2 ** 22
 /** Allocation orders are small (MAX_PAGE_ORDER is 10 on x86-64): 31 fits any architecture and still catches garbage. */
-const ORDER_MAX = 31
+export const ORDER_MAX = 31
 
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const pid = z.number().int().nonnegative().max(PID_MAX)

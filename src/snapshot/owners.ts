@@ -1,7 +1,7 @@
-import { readPageOwner } from '../format/page-owner.js'
+import { countPageOwner, type PageOwnerPages } from '../format/page-owner-count.js'
 import type { Body } from '../format/record-scan.js'
 import { readSwapPageOwner } from '../format/swap-page-owner.js'
-import type { ByteSource, Frame, PageOwnerRecord, SwapPageOwnerRecord } from '../format/types.js'
+import type { ByteSource, Frame, SwapPageOwnerRecord } from '../format/types.js'
 import { where } from '../target/read.js'
 import type { Target } from '../target/types.js'
 
@@ -16,7 +16,7 @@ export interface OwnerCount {
   frames?: Frame[]
 }
 
-const KEYS: Record<Exclude<OwnerKey, 'stack'>, (r: PageOwnerRecord) => string> = {
+const KEYS: Record<Exclude<OwnerKey, 'stack'>, (r: PageOwnerPages) => string> = {
   comm: (r) => r.comm,
   pid: (r) => String(r.pid),
   tgid: (r) => String(r.tgid),
@@ -38,7 +38,7 @@ export async function countPagesBy(source: ByteSource, file: string, by: OwnerKe
     for (const [body, pages] of await pagesPerBody(source, file)) add(String(body.key), pages, body.frames)
   } else {
     const ownerOf = KEYS[by]
-    await readPageOwner(source, file, (record) => add(ownerOf(record), 2 ** record.order), { validate: false })
+    await countPageOwner(source, file, (record) => add(ownerOf(record), 2 ** record.order))
   }
   return counts
 }
@@ -46,7 +46,7 @@ export async function countPagesBy(source: ByteSource, file: string, by: OwnerKe
 /** Order-weighted pages per distinct record body of the per-page file (a stack, with its memcg line). */
 export async function pagesPerBody(source: ByteSource, file: string): Promise<Map<Body, number>> {
   const pages = new Map<Body, number>()
-  await readPageOwner(source, file, (record, body) => pages.set(body, (pages.get(body) ?? 0) + 2 ** record.order), { validate: false })
+  await countPageOwner(source, file, (record, body) => pages.set(body, (pages.get(body) ?? 0) + 2 ** record.order))
   return pages
 }
 
@@ -80,18 +80,17 @@ export async function sampleOwners(target: Target, label: string, swapTracking: 
   const started = Date.now()
   const entries = new Map<string, OwnerEntry>()
   const meter = { bytes: 0 }
-  const add = (record: PageOwnerRecord | SwapPageOwnerRecord, body: Body, pages: number, where: 'resident' | 'swap') => {
+  const add = (record: PageOwnerPages | SwapPageOwnerRecord, body: Body, pages: number, where: 'resident' | 'swap') => {
     const stack = body.key
     const key = `${record.pid}\0${record.tgid}\0${record.comm}\0${stack}`
     let entry = entries.get(key)
     if (!entry) entries.set(key, (entry = { comm: record.comm, pid: record.pid, tgid: record.tgid, stack, frames: [...body.frames], resident: 0, swap: 0 }))
     entry[where] += pages
   }
-  const counting = { validate: false }
-  await readPageOwner(metered(target.read('page_owner'), meter), where(target, 'page_owner'), (r, body) => add(r, body, 2 ** r.order, 'resident'), counting)
+  await countPageOwner(metered(target.read('page_owner'), meter), where(target, 'page_owner'), (r, body) => add(r, body, 2 ** r.order, 'resident'))
   if (swapTracking) {
     // One swap entry is one base page: the RFC lists a large folio's pages one by one.
-    await readSwapPageOwner(metered(target.read('swap_page_owner'), meter), where(target, 'swap_page_owner'), (r, body) => add(r, body, 1, 'swap'), counting)
+    await readSwapPageOwner(metered(target.read('swap_page_owner'), meter), where(target, 'swap_page_owner'), (r, body) => add(r, body, 1, 'swap'), { validate: false })
   }
   return { label, entries, bytesRead: meter.bytes, ms: Date.now() - started, swapTracking }
 }
