@@ -28,7 +28,7 @@ if (missing.length > 0) {
   execFileSync('apt-get', install, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
 }
 
-const kernel = await buildKernel({ onProgress: (line) => console.log(line) })
+const kernel = await buildKernel({ onLine: (line) => console.log(line) })
 console.log(`setup: kernel ${kernel.version} ${kernel.reused ? 'reused' : `built in ${Math.round(kernel.seconds)} s`}: ${kernel.bzImage}`)
 
 function isInstalled(name) {

@@ -218,16 +218,29 @@ export class UsageError extends PageBudgetError {
 
 /** The test kernel could not be built: a build tool is missing, the source could not be had, or a step failed. */
 export class KernelBuildError extends PageBudgetError {
-  readonly reason: 'missing-tools' | 'no-source' | 'config-dropped' | 'command-failed'
+  readonly reason: KernelBuildFailure
+  /** The full build log, when the failure came from a build step. */
+  readonly log: string | undefined
   constructor(
-    reason: 'missing-tools' | 'no-source' | 'config-dropped' | 'command-failed',
+    reason: KernelBuildFailure,
     message: string,
-    options: { hint?: string; cause?: unknown } = {},
+    options: { hint?: string; cause?: unknown; log?: string } = {},
   ) {
     super('E_KERNEL_BUILD', message, options)
     this.reason = reason
+    this.log = options.log
   }
 }
+
+/** Why a kernel build failed: each has its own fix. */
+export type KernelBuildFailure =
+  | 'missing-tools'
+  | 'no-source'
+  | 'not-a-tree'
+  | 'tree-not-clean'
+  | 'bad-option'
+  | 'config-dropped'
+  | 'command-failed'
 
 /** An assertion on pageOwner was still running when its test ended: the test did not await it. */
 export class UnawaitedAssertionError extends PageBudgetError {

@@ -1,16 +1,21 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { defaultCacheDir } from '../io/cache-dir.js'
-import { fragmentHash } from './config.js'
+import { requestedFragments, requestKey, type KernelRequest } from './request.js'
 
-/** What a cached kernel's kernel.json records beside its bzImage. */
+/** What a cached kernel's kernel.json records beside its bzImage and .config. */
 export const KernelRecord = z.object({
   /** Kernel release as the image states it, such as 7.2.13. */
   version: z.string(),
-  sourcePackage: z.string(),
-  sourceVersion: z.string(),
-  fragmentHash: z.string(),
+  source: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('debian'), package: z.string(), packageVersion: z.string() }),
+    z.object({ kind: z.literal('tree'), dir: z.string(), state: z.string() }),
+  ]),
+  /** The fragments merged onto tinyconfig, in order. */
+  fragments: z.array(z.string()),
+  compiler: z.string(),
   buildSeconds: z.number(),
   builtAt: z.string(),
 })
@@ -18,32 +23,44 @@ export type KernelRecord = z.infer<typeof KernelRecord>
 
 export interface CachedKernel {
   bzImage: string
+  /** The .config it was built with. */
+  config: string
   record: KernelRecord
 }
 
-/** Kernels live in kernels/<sourceVersion>-<fragmentHash>/: found by hash alone, so no apt call is needed. */
-export function kernelKey(sourceVersion: string, hash: string): string {
-  return `${sourceVersion}-${hash}`
+/** Kernels live in kernels/<key>/ (requestKey): found by the key alone, with no apt call or build. */
+export function findCachedKernel(cacheDir: string, key: string): CachedKernel | undefined {
+  const dir = join(cacheDir, 'kernels', key)
+  const bzImage = join(dir, 'bzImage')
+  const record = readRecord(join(dir, 'kernel.json'))
+  return record && existsSync(bzImage) ? { bzImage, config: join(dir, 'config'), record } : undefined
 }
 
-/** The newest complete kernel built from a fragment with this hash, if any. */
-export function findCachedKernel(cacheDir: string, hash: string): CachedKernel | undefined {
-  const kernels = join(cacheDir, 'kernels')
-  if (!existsSync(kernels)) return undefined
-  const found = readdirSync(kernels)
-    .filter((name) => name.endsWith(`-${hash}`))
-    .flatMap((name) => {
-      const bzImage = join(kernels, name, 'bzImage')
-      const record = readRecord(join(kernels, name, 'kernel.json'))
-      return record && existsSync(bzImage) ? [{ bzImage, record }] : []
-    })
-    .sort((a, b) => b.record.builtAt.localeCompare(a.record.builtAt))
-  return found[0]
+/**
+ * The cached bzImage for Debian's source and the recipe (with `version`'s line, `latest` by
+ * default), or undefined when none is built yet: what the QEMU target boots by default.
+ */
+export function findBuiltKernel(cacheDir: string = defaultCacheDir(), request: Omit<KernelRequest, 'source'> = {}): string | undefined {
+  return findCachedKernel(cacheDir, debianKey(request))?.bzImage
 }
 
-/** The cached bzImage for the current recipe/page-budget.config, or undefined when none is built yet. */
-export function findBuiltKernel(cacheDir: string = defaultCacheDir()): string | undefined {
-  return findCachedKernel(cacheDir, fragmentHash())?.bzImage
+/** The cache key of a build from Debian's source: the line asked for stands in for the tree. */
+export function debianKey(request: Omit<KernelRequest, 'source'>): string {
+  return requestKey(`debian:${request.version ?? 'latest'}`, requestedFragments(request), compilerId())
+}
+
+let compiler: string | undefined
+
+/** The compiler's first `--version` line, once per process: a new compiler means new kernels. */
+export function compilerId(): string {
+  if (compiler === undefined) {
+    try {
+      compiler = execFileSync('gcc', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!.trim()
+    } catch {
+      compiler = 'no gcc'
+    }
+  }
+  return compiler
 }
 
 function readRecord(path: string): KernelRecord | undefined {

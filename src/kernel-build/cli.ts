@@ -1,14 +1,33 @@
 import { parseArgs } from 'node:util'
 import { PageBudgetError, UsageError } from '../errors.js'
+import { parseSourceVersion } from './apt.js'
 import { buildKernel, findBuiltKernel } from './build.js'
+import { checkKernelConfig, findKernelConfig, formatKernelCheck } from './check.js'
+import { BuildProgress, formatStatus } from './progress.js'
+import type { KernelRequest } from './request.js'
 
-const USAGE = `usage: page-budget kernel build [--force] [--jobs N] [--cache DIR]
-       page-budget kernel path [--cache DIR]`
+const USAGE = `usage: page-budget kernel build [--source DIR | --version X.Y|latest] [--config FILE]...
+                                [--enable CONFIG_X]... [--disable CONFIG_Y]... [--force] [--jobs N] [--verbose] [--cache DIR]
+       page-budget kernel path [--version X.Y|latest] [--config FILE]... [--enable ...] [--disable ...] [--cache DIR]
+       page-budget kernel check PATH     (a bzImage or a build directory)`
+
+const REQUEST_OPTIONS = {
+  source: { type: 'string' },
+  version: { type: 'string' },
+  config: { type: 'string', multiple: true },
+  enable: { type: 'string', multiple: true },
+  disable: { type: 'string', multiple: true },
+  cache: { type: 'string' },
+} as const
+
+/** How often a build that is not on a terminal says where it is. */
+const QUIET_EVERY_MS = 30_000
 
 /**
- * `page-budget kernel build` builds or reuses the page_owner test kernel, streaming the build to
- * stderr and printing the bzImage path on stdout; `page-budget kernel path` prints the cached
- * path, for scripts. argv starts after `kernel`. Resolves to the exit code.
+ * `page-budget kernel build` builds or reuses a kernel, showing one progress line (every line of
+ * the build with --verbose; the full log is in a file whose path it prints) and printing the
+ * bzImage path on stdout; `kernel path` prints a cached kernel's path, for scripts; `kernel
+ * check` says what a kernel lacks. argv starts after `kernel`. Resolves to the exit code.
  */
 export async function runKernelCommand(argv: string[]): Promise<number> {
   try {
@@ -16,20 +35,30 @@ export async function runKernelCommand(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
+        ...REQUEST_OPTIONS,
         force: { type: 'boolean', default: false },
         jobs: { type: 'string' },
-        cache: { type: 'string' },
+        verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     })
-    const [command, ...extra] = positionals
+    const [command, ...rest] = positionals
     if (values.help) {
       process.stdout.write(`${USAGE}\n`)
       return 0
     }
-    if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`, { hint: USAGE })
-    if (command === 'build') return await build(values.cache, values.jobs, values.force)
-    if (command === 'path') return path(values.cache)
+    if (command === 'check') return check(rest)
+    if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`, { hint: USAGE })
+    if (values.source !== undefined && values.version !== undefined) throw new UsageError('--source and --version: pick one (--version chooses a Debian source)', { hint: USAGE })
+    const request: KernelRequest = {
+      ...(values.source !== undefined && { source: values.source }),
+      ...(values.version !== undefined && { version: parseSourceVersion(values.version) }),
+      configs: values.config ?? [],
+      enable: values.enable ?? [],
+      disable: values.disable ?? [],
+    }
+    if (command === 'build') return await build(request, values.cache, values.jobs, values.force, values.verbose)
+    if (command === 'path') return path(request, values.cache)
     throw new UsageError(command ? `unknown kernel command ${command}` : 'missing kernel command', { hint: USAGE })
   } catch (error) {
     // parseArgs reports unknown or malformed options with a plain TypeError carrying a code.
@@ -43,29 +72,79 @@ export async function runKernelCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function build(cacheDir: string | undefined, jobsText: string | undefined, force: boolean): Promise<number> {
+async function build(request: KernelRequest, cacheDir: string | undefined, jobsText: string | undefined, force: boolean, verbose: boolean): Promise<number> {
   const jobs = jobsText === undefined ? undefined : Number(jobsText)
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
     throw new UsageError(`--jobs wants a positive whole number, got ${jobsText}`)
   }
-  const result = await buildKernel({
-    cacheDir,
-    jobs,
-    force,
-    onProgress: (line) => process.stderr.write(`${line}\n`),
-  })
-  const how = result.reused ? 'reused' : `built in ${Math.round(result.seconds)} s`
-  process.stderr.write(`page-budget: kernel ${result.version} ${how}\n`)
-  process.stdout.write(`${result.bzImage}\n`)
-  return 0
+  const show = progressDisplay(verbose)
+  try {
+    const result = await buildKernel({ ...request, cacheDir, jobs, force, onLine: show.line })
+    show.end()
+    const how = result.reused ? 'reused' : `built in ${Math.round(result.seconds)} s`
+    process.stderr.write(`page-budget: kernel ${result.version} ${how}\n`)
+    process.stdout.write(`${result.bzImage}\n`)
+    return 0
+  } finally {
+    show.end()
+  }
 }
 
-function path(cacheDir: string | undefined): number {
-  const bzImage = findBuiltKernel(cacheDir)
+/**
+ * What the build shows: every line with --verbose; else page-budget's own lines and one status
+ * line, rewritten in place on a terminal, printed on each phase and every 30 s elsewhere.
+ */
+function progressDisplay(verbose: boolean): { line: (line: string) => void; end: () => void } {
+  const err = process.stderr
+  if (verbose) return { line: (line) => err.write(`${line}\n`), end: () => {} }
+  const progress = new BuildProgress()
+  const live = err.isTTY === true
+  let shown = false
+  const status = () => {
+    const text = `page-budget: ${formatStatus(progress.status)}`
+    if (live) {
+      err.write(`\r\u001b[K${text}`)
+      shown = true
+    } else err.write(`${text}\n`)
+  }
+  const timer = setInterval(status, live ? 1000 : QUIET_EVERY_MS)
+  timer.unref()
+  return {
+    line(line) {
+      const changed = progress.line(line)
+      if (line.startsWith('page-budget: ')) {
+        if (shown) err.write('\r\u001b[K')
+        shown = false
+        err.write(`${line}\n`)
+      } else if (changed) status()
+    },
+    end() {
+      clearInterval(timer)
+      if (shown) err.write('\n')
+      shown = false
+    },
+  }
+}
+
+function path(request: KernelRequest, cacheDir: string | undefined): number {
+  if (request.source !== undefined) throw new UsageError('kernel path finds kernels of Debian sources; for a tree, `kernel build --source DIR` prints the path (and reuses a cached build)')
+  const bzImage = findBuiltKernel(cacheDir, request)
   if (!bzImage) {
-    process.stderr.write('page-budget: no test kernel is built for this recipe/page-budget.config\n  hint: run `page-budget kernel build` (or `npm run setup`)\n')
+    process.stderr.write('page-budget: no kernel is built for this request (recipe/page-budget.config and the options given)\n  hint: run `page-budget kernel build` with the same options (or `npm run setup`)\n')
     return 1
   }
   process.stdout.write(`${bzImage}\n`)
   return 0
+}
+
+function check(paths: string[]): number {
+  if (paths.length !== 1) throw new UsageError('kernel check takes one path: a bzImage or a build directory', { hint: USAGE })
+  const config = findKernelConfig(paths[0]!)
+  if (!config) {
+    process.stderr.write(`page-budget: no .config found for ${paths[0]}\n  hint: pass the build directory (with its .config); or boot it with the QEMU target, which names what the boot lacks\n`)
+    return 1
+  }
+  const result = checkKernelConfig(config)
+  process.stdout.write(`${formatKernelCheck(result).join('\n')}\n`)
+  return result.missing.some((m) => m.need !== 'feature') ? 1 : 0
 }

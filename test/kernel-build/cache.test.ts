@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { defaultCacheDir } from '../../src/io/cache-dir.js'
-import { findBuiltKernel, findCachedKernel, kernelKey, readBzImageVersion } from '../../src/kernel-build/cache.js'
-import { fragmentHash } from '../../src/kernel-build/config.js'
+import { debianKey, findBuiltKernel, findCachedKernel, readBzImageVersion } from '../../src/kernel-build/cache.js'
 import { fakeBzImage, storeFakeKernel } from './fake-cache.js'
 
 describe('readBzImageVersion', () => {
@@ -23,23 +22,26 @@ describe('findCachedKernel', () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'page-budget-cache-'))
   })
 
-  it('finds the newest kernel for the fragment hash without knowing the source version', () => {
-    storeFakeKernel(cacheDir, '7.2.12-1', 'abc', '2026-01-01T00:00:00.000Z')
-    const newest = storeFakeKernel(cacheDir, '7.2.13-1', 'abc', '2026-02-01T00:00:00.000Z')
-    storeFakeKernel(cacheDir, '7.2.13-1', 'other', '2026-03-01T00:00:00.000Z')
-    expect(findCachedKernel(cacheDir, 'abc')?.bzImage).toBe(newest)
+  it('finds a kernel by its request key, with its config and record', () => {
+    const image = storeFakeKernel(cacheDir, 'abc')
+    expect(findCachedKernel(cacheDir, 'abc')).toMatchObject({ bzImage: image, config: join(cacheDir, 'kernels/abc/config'), record: { version: '7.2.13' } })
     expect(findCachedKernel(cacheDir, 'none')).toBeUndefined()
   })
 
-  it('ignores a directory without a valid kernel.json (an interrupted copy)', () => {
-    mkdirSync(join(cacheDir, 'kernels', kernelKey('7.2.13-1', 'abc')), { recursive: true })
+  it('ignores a directory without a valid kernel.json (an interrupted copy, an older layout)', () => {
+    mkdirSync(join(cacheDir, 'kernels', 'abc'), { recursive: true })
     expect(findCachedKernel(cacheDir, 'abc')).toBeUndefined()
+    storeFakeKernel(cacheDir, 'old')
+    writeFileSync(join(cacheDir, 'kernels/old/kernel.json'), JSON.stringify({ version: '7.2.13', sourcePackage: 'linux-source-7.2', fragmentHash: 'x' }))
+    expect(findCachedKernel(cacheDir, 'old')).toBeUndefined()
   })
 
-  it('looks in the current fragment hash under the given cache dir', () => {
+  it('finds the default kernel by the key of Debian\'s latest source and the recipe', () => {
     expect(findBuiltKernel(cacheDir)).toBeUndefined()
-    const image = storeFakeKernel(cacheDir, '7.2.13-1', fragmentHash(), '2026-01-01T00:00:00.000Z')
+    const image = storeFakeKernel(cacheDir, debianKey({}))
     expect(findBuiltKernel(cacheDir)).toBe(image)
+    expect(findBuiltKernel(cacheDir, { version: '6.12' })).toBeUndefined()
+    expect(findBuiltKernel(cacheDir, { enable: ['CONFIG_IKCONFIG'] })).toBeUndefined()
   })
 })
 
@@ -65,7 +67,7 @@ const built = findBuiltKernel()
 describe.skipIf(!built)('the built test kernel', () => {
   it('is the cached bzImage, and its banner names the recorded version', () => {
     const image = readFileSync(built as string)
-    const record = findCachedKernel(defaultCacheDir(), fragmentHash())?.record
+    const record = findCachedKernel(defaultCacheDir(), debianKey({}))?.record
     expect(record?.version).toMatch(/^\d+\.\d+/)
     expect(readBzImageVersion(image)?.startsWith(`${record?.version} `)).toBe(true)
     expect(image.includes(Buffer.from(record?.version ?? 'none'))).toBe(true)

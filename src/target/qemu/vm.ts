@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GuestKernelError, UsageError, VmError } from '../../errors.js'
@@ -8,6 +9,7 @@ import { bootVm, type BootedVm } from './boot.js'
 import { startBroker } from './broker.js'
 import { attachChannel } from './channel.js'
 import { vmFailure, watchConsole } from './console.js'
+import { deviceCmdline, planDevices, type DevicePlan, type DiskOption, type ShareOption } from './devices.js'
 import { buildInitramfs } from './image.js'
 import { describeExit, exitWithin, qemuVersion } from './qemu.js'
 import { killStaleVms, releaseVm } from './stale.js'
@@ -15,7 +17,10 @@ import { QemuTarget } from './target.js'
 
 export interface QemuOptions {
   kind: 'qemu'
-  /** bzImage to boot; default: the kernel `page-budget kernel build` cached for recipe/page-budget.config. */
+  /**
+   * The kernel to boot: a bzImage, or a build directory (`make O=DIR`; its .config is checked
+   * before booting). Default: the kernel `page-budget kernel build` cached for the recipe.
+   */
   kernel?: string
   /** Guest RAM in MiB (default 1024). */
   memory?: number
@@ -33,6 +38,19 @@ export interface QemuOptions {
   bootTimeout?: number
   /** Root of page-budget's cache (default: the kernel cache root, ~/.cache/page-budget). */
   cacheDir?: string
+  /**
+   * Host directories shared into the guest over 9p, mounted by the guest init at `guest`
+   * (read-only unless `readOnly: false`): `[{ host: 'build/tests', guest: '/work/tests' }]`.
+   */
+  share?: ShareOption[]
+  /**
+   * Share the host's / read-only and run every command in it (as virtme-ng does): host programs,
+   * dynamically linked ones too, run by their host paths, over the guest's /proc, /sys, /dev,
+   * with tmpfs at /tmp, /run and /mnt and the guest's /tmpfs and /tmpfs-noswap. Default false.
+   */
+  hostRoot?: boolean
+  /** virtio-blk disks, formatted on the host for each boot and mounted by the guest init: `[{ size: '256M', fs: 'ext4', mount: '/mnt/ext4' }]`. */
+  disks?: DiskOption[]
 }
 
 export interface QemuVm {
@@ -61,10 +79,13 @@ export async function startVm(options: QemuOptions = { kind: 'qemu' }): Promise<
   // Kernels, the guest image and the VMs' records live here: no other user may replace them.
   const cacheDir = await privateDir(options.cacheDir ?? defaultCacheDir())
   const vmsDir = join(cacheDir, 'vms')
-  const [kernel, version, initrd] = await Promise.all([resolveKernel(options, cacheDir), qemuVersion(), buildInitramfs(cacheDir), killStaleVms(vmsDir)])
+  const [kernel, version, initrd, devices] = await Promise.all([
+    resolveKernel(options, cacheDir), qemuVersion(), buildInitramfs(cacheDir), planDevices(options), killStaleVms(vmsDir),
+  ])
   const memory = options.memory ?? 1024
+  const cmdline = kernelCmdline(options, devices)
   const attempt = (accel: Accel, timeout: number): Promise<BootedVm> =>
-    bootVm({ vmsDir, timeout, launch: { kernel, initrd, memory, cpus: options.cpus ?? 2, accel, cmdline: kernelCmdline(options) } })
+    bootVm({ vmsDir, timeout, devices, launch: { kernel, initrd, memory, cpus: options.cpus ?? 2, accel, cmdline } })
 
   const timeout = options.bootTimeout ?? BOOT_TIMEOUT
   const plan = await planAccel(options.accel ?? 'auto', cacheDir, version)
@@ -88,12 +109,13 @@ export async function startVm(options: QemuOptions = { kind: 'qemu' }): Promise<
   return runningVm(booted, accel, `qemu ${booted.link.hello.release ?? 'unknown'} (${accel}, ${memory} MiB)`)
 }
 
-/** `console=ttyS0 page_owner=on panic=-1`, the swap size for init, then the caller's additions. */
-export function kernelCmdline(options: QemuOptions): string {
+/** `console=ttyS0 page_owner=on panic=-1`, the swap size, shares and disks for init, then the caller's additions. */
+export function kernelCmdline(options: QemuOptions, devices?: DevicePlan): string {
   const words = ['console=ttyS0']
   if (options.pageOwner ?? true) words.push('page_owner=on')
   words.push('panic=-1')
   if (options.swap !== undefined) words.push(`pb.swap=${swapSize(options.swap)}`)
+  if (devices) words.push(...deviceCmdline(devices))
   if (options.append) words.push(options.append)
   return words.join(' ')
 }
@@ -104,8 +126,20 @@ function swapSize(swap: number | string): string {
   throw new UsageError(`swap: ${JSON.stringify(swap)} is not a size`, { hint: "give MiB as a number (256) or a size with K, M or G ('256M')" })
 }
 
+/**
+ * The bzImage to boot: the `kernel` option's (a bzImage, or a build directory), refused before
+ * booting when its .config shows it cannot boot as the test VM; else the cached test kernel.
+ */
 async function resolveKernel(options: QemuOptions, cacheDir: string): Promise<string> {
-  if (options.kernel) return options.kernel
+  if (options.kernel) {
+    const { assertBootable, kernelImage } = await import('../../kernel-build/check.js')
+    const image = kernelImage(options.kernel)
+    if (!existsSync(image)) {
+      throw new VmError(`no kernel at ${image}`, { hint: 'pass `kernel` a bzImage, or a kernel build directory (one with arch/x86/boot/bzImage)' })
+    }
+    assertBootable(options.kernel)
+    return image
+  }
   // Loaded on demand: the build module brings apt and make helpers that a run with an explicit kernel never needs.
   const { findBuiltKernel } = await import('../../kernel-build/build.js')
   const kernel = findBuiltKernel(cacheDir)

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { KernelBuildError } from '../errors.js'
+import type { SourceVersion } from './apt.js'
+
+/** recipe/page-budget.config ships with the package; src/kernel-build and dist/kernel-build are both two levels down. */
+export const RECIPE_PATH = fileURLToPath(new URL('../../recipe/page-budget.config', import.meta.url))
+
+/** What kernel to build: page-budget's recipe on a source, plus the user's own options. */
+export interface KernelRequest {
+  /** A kernel tree of the user's (built out of tree, never written); default: Debian's linux-source. */
+  source?: string
+  /** Which Debian linux-source-X.Y when there is no `source` (default `latest`). */
+  version?: SourceVersion
+  /** Config fragments of the user's, merged after the recipe in order. */
+  configs?: readonly string[]
+  /** Options to turn on (`CONFIG_FOO`, `FOO`, or `CONFIG_FOO=m`) and off, merged last. */
+  enable?: readonly string[]
+  disable?: readonly string[]
+}
+
+/** A fragment merged onto tinyconfig: where it came from, and its text. */
+export interface Fragment {
+  name: string
+  text: string
+}
+
+/**
+ * The fragments a request merges onto tinyconfig, in order (a later one wins): the recipe,
+ * the user's files, then --enable/--disable as one fragment of their own.
+ */
+export function requestedFragments(request: KernelRequest): Fragment[] {
+  const fragments: Fragment[] = [{ name: RECIPE_PATH, text: readFileSync(RECIPE_PATH, 'utf8') }]
+  for (const path of request.configs ?? []) {
+    let text: string
+    try {
+      text = readFileSync(resolve(path), 'utf8')
+    } catch (cause) {
+      throw new KernelBuildError('bad-option', `cannot read the config fragment ${path}`, { hint: 'pass --config a file of CONFIG_X=y lines (a whole .config works too)', cause })
+    }
+    fragments.push({ name: resolve(path), text })
+  }
+  const lines = [...(request.enable ?? []).map((spec) => optionLine(spec, 'y')), ...(request.disable ?? []).map((spec) => optionLine(spec, 'n'))]
+  if (lines.length > 0) fragments.push({ name: '--enable/--disable', text: `${lines.join('\n')}\n` })
+  return fragments
+}
+
+/** `CONFIG_FOO=y` from `FOO`, `CONFIG_FOO` or `CONFIG_FOO=m`; `# CONFIG_FOO is not set` to disable. */
+export function optionLine(spec: string, value: 'y' | 'n'): string {
+  const match = /^(?:CONFIG_)?([A-Za-z0-9_]+)(?:=(.+))?$/i.exec(spec.trim())
+  if (!match || (value === 'n' && match[2] !== undefined)) {
+    throw new KernelBuildError('bad-option', `not a config option: ${JSON.stringify(spec)}`, {
+      hint: value === 'y' ? 'write --enable CONFIG_FOO (or FOO, or CONFIG_FOO=m for a value other than y)' : 'write --disable CONFIG_FOO',
+    })
+  }
+  const name = `CONFIG_${match[1]!.toUpperCase()}`
+  return value === 'n' ? `# ${name} is not set` : `${name}=${match[2] ?? 'y'}`
+}
+
+/**
+ * The cache key of a build: what the source is (a tree's state, or which Debian line), every
+ * fragment's text and the compiler. A changed patch, option or compiler builds anew; the same
+ * ones reuse the kernel, without touching the network.
+ */
+export function requestKey(source: string, fragments: readonly Fragment[], compiler: string): string {
+  const hash = createHash('sha256').update(`${source}\0${compiler}\0`)
+  for (const fragment of fragments) hash.update(`${fragment.text}\0`)
+  return hash.digest('hex').slice(0, 16)
+}
