@@ -68,6 +68,7 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
     const done = reuse()
     if (done) return done
     const log = await BuildLog.open(join(cacheDir, 'logs', `${key}.log`), options.onLine)
+    log.note(`full log: ${log.path}`)
     try {
       let source: KernelRecord['source']
       let sourceDir: string
