@@ -19,12 +19,15 @@ export class BuildProgress {
   /** Takes one line of the build's log; returns true when the phase changed. */
   line(line: string): boolean {
     const before = this.#phase
-    if (line.startsWith('$ make') && line.includes('config')) this.#phase = 'configure'
-    else if (COMPILE.test(line)) {
-      this.#compiled++
-      if (this.#phase !== 'link') this.#phase = 'compile'
-    } else if (LINK.test(line) && /vmlinux|bzImage|\.tmp_vmlinux/.test(line)) this.#phase = 'link'
-    else if (line.startsWith('page-budget: kernel ') && line.includes(' ready at ')) this.#phase = 'done'
+    // The steps' command lines (`$ make ...`) mark the phases; make's own lines count files.
+    if (line.startsWith('$ ')) {
+      if (/ (tinyconfig|olddefconfig)$/.test(line) || line.startsWith('$ scripts/kconfig/')) this.#phase = 'configure'
+      else if (line.startsWith('$ make ') && line.endsWith(' bzImage')) this.#phase = 'compile'
+    } else if (this.#phase === 'compile' || this.#phase === 'link') {
+      if (COMPILE.test(line)) this.#compiled++
+      else if (LINK.test(line) && /vmlinux|bzImage/.test(line)) this.#phase = 'link'
+    }
+    if (line.startsWith('page-budget: kernel ') && line.includes(' ready at ')) this.#phase = 'done'
     return this.#phase !== before
   }
 
