@@ -83,7 +83,7 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
       }
       const objectDir = join(await privateDir(join(cacheDir, 'build')), createHash('sha256').update(sourceDir).digest('hex').slice(0, 16))
       log.note(`configuring ${sourceDir} in ${objectDir}`)
-      const config = await configureKernel(sourceDir, objectDir, fragments, log.step)
+      const config = await configureKernel(sourceDir, objectDir, fragments, log.step, (line) => log.note(line))
       await log.step('make', [`O=${objectDir}`, `-j${options.jobs ?? availableParallelism()}`, 'bzImage'], {
         cwd: sourceDir,
         // The banner would otherwise carry this machine's user and host name.

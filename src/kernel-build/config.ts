@@ -17,7 +17,7 @@ export function requestedOptions(fragments: readonly Fragment[]): Map<string, st
  * then the check that every requested option survived: a dropped one is named with the
  * dependency that dropped it.
  */
-export async function configureKernel(sourceDir: string, objectDir: string, fragments: readonly Fragment[], step: Step): Promise<string> {
+export async function configureKernel(sourceDir: string, objectDir: string, fragments: readonly Fragment[], step: Step, note?: (line: string) => void): Promise<string> {
   await step('make', [`O=${objectDir}`, 'tinyconfig'], { cwd: sourceDir })
   const dir = join(objectDir, 'page-budget-fragments')
   await mkdir(dir, { recursive: true })
@@ -30,10 +30,19 @@ export async function configureKernel(sourceDir: string, objectDir: string, frag
   await step('scripts/kconfig/merge_config.sh', ['-m', '-O', objectDir, config, ...paths], { cwd: sourceDir })
   await step('make', [`O=${objectDir}`, 'olddefconfig'], { cwd: sourceDir })
   const final = await readFile(config, 'utf8')
-  const dropped = droppedOptions(requestedOptions(fragments), final)
-  if (dropped.length > 0) {
-    const lines = await explainDropped(sourceDir, dropped, final)
-    throw new KernelBuildError('config-dropped', `make olddefconfig dropped ${dropped.length === 1 ? 'an option' : 'options'} the build asked for:\n  ${lines.join('\n  ')}`, {
+  const requested = requestedOptions(fragments)
+  const dropped = droppedOptions(requested, final)
+  if (dropped.length === 0) return final
+  const explained = await explainDropped(sourceDir, dropped, final)
+  // The recipe serves several kernel lines: an option an older tree does not have (zram's
+  // LZO backend before 6.12) is not an error there. Anything the user asked for is.
+  const user = requestedOptions(fragments.slice(1))
+  const unknownToTree = explained.filter((option) => !option.defined && !user.has(option.name))
+  for (const option of unknownToTree) note?.(`this tree has no ${option.name}: the recipe's line for it is skipped`)
+  const failed = explained.filter((option) => !unknownToTree.includes(option))
+  if (failed.length > 0) {
+    const lines = failed.map((option) => option.text)
+    throw new KernelBuildError('config-dropped', `make olddefconfig dropped ${failed.length === 1 ? 'an option' : 'options'} the build asked for:\n  ${lines.join('\n  ')}`, {
       hint: `turn on what each depends on (--enable CONFIG_DEP, or a line in your --config fragment); the fragments merged were ${fragments.map((f) => f.name).join(', ')}`,
     })
   }

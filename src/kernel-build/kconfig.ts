@@ -33,23 +33,31 @@ export function droppedOptions(requested: ReadonlyMap<string, string>, config: s
   })
 }
 
+/** A dropped option, explained: whether this tree defines it at all, and why it is off. */
+export interface Explained extends DroppedOption {
+  defined: boolean
+  /** `CONFIG_X=y (got not set): depends on Y; off here: CONFIG_Y`. */
+  text: string
+}
+
 /**
  * Why each dropped option is off, from the Kconfig files: its `depends on` lines and the `if`
  * blocks around its definition, with the symbols in them that the final .config has off.
  * Kconfig's own tools print no such thing (kunit.py also only lists what was dropped).
  */
-export async function explainDropped(sourceDir: string, dropped: readonly DroppedOption[], config: string): Promise<string[]> {
+export async function explainDropped(sourceDir: string, dropped: readonly DroppedOption[], config: string): Promise<Explained[]> {
   const wanted = new Set(dropped.map((option) => option.name.slice('CONFIG_'.length)))
   const conditions = await kconfigConditions(sourceDir, wanted)
   const actual = parseConfig(config)
-  return dropped.map(({ name, wanted: value, got }) => {
+  return dropped.map((option) => {
+    const { name, wanted: value, got } = option
     const line = `${name}=${value} (got ${got === 'n' ? 'not set' : got})`
-    if (value === 'n') return line
-    const found = conditions.get(name.slice('CONFIG_'.length)) ?? []
+    const found = conditions.get(name.slice('CONFIG_'.length))
+    if (!found) return { ...option, defined: false, text: `${line}: no Kconfig entry defines it in this tree` }
+    if (value === 'n' || found.length === 0) return { ...option, defined: true, text: line }
     const off = found.flatMap((expression) => symbolsOf(expression).filter((symbol) => (actual.get(`CONFIG_${symbol}`) ?? 'n') === 'n'))
-    if (found.length === 0) return `${line}: no Kconfig entry defines it in this tree`
     const unmet = [...new Set(off)]
-    return `${line}: depends on ${found.join(' && ')}${unmet.length ? `; off here: ${unmet.map((symbol) => `CONFIG_${symbol}`).join(', ')}` : ''}`
+    return { ...option, defined: true, text: `${line}: depends on ${found.join(' && ')}${unmet.length ? `; off here: ${unmet.map((symbol) => `CONFIG_${symbol}`).join(', ')}` : ''}` }
   })
 }
 

@@ -43,7 +43,7 @@ describe('explainDropped', () => {
     ].join('\n'))
     const config = 'CONFIG_BLOCK=y\n# CONFIG_XFS_FS is not set\n'
     const dropped = droppedOptions(parseConfig('CONFIG_XFS_QUOTA=y\nCONFIG_XFS_RT=y\nCONFIG_XFS_ONLINE_SCRUB=y\nCONFIG_NOT_IN_TREE=y\n'), config)
-    expect(await explainDropped(tree, dropped, config)).toEqual([
+    expect((await explainDropped(tree, dropped, config)).map((option) => option.text)).toEqual([
       'CONFIG_XFS_QUOTA=y (got not set): depends on XFS_FS; off here: CONFIG_XFS_FS',
       'CONFIG_XFS_RT=y (got not set): depends on XFS_FS; off here: CONFIG_XFS_FS',
       'CONFIG_XFS_ONLINE_SCRUB=y (got not set): depends on XFS_FS && (BLOCK || !X86); off here: CONFIG_XFS_FS, CONFIG_X86',
