@@ -240,6 +240,7 @@ export type KernelBuildFailure =
   | 'tree-not-clean'
   | 'bad-option'
   | 'config-dropped'
+  | 'patch-failed'
   | 'command-failed'
 
 /** An assertion on pageOwner was still running when its test ended: the test did not await it. */

@@ -9,7 +9,8 @@ import { acquireLock } from '../io/lock.js'
 import { fetchKernelSource } from './apt.js'
 import { compilerId, findCachedKernel, readBzImageVersion, type KernelRecord } from './cache.js'
 import { configureKernel } from './config.js'
-import { requestedFragments, requestKey, type KernelRequest } from './request.js'
+import { patchedTree } from './patch.js'
+import { requestedFragments, requestedPatches, requestKey, sourceVersionOf, type KernelRequest } from './request.js'
 import { BuildLog } from './run.js'
 import { checkBuildTools } from './tools.js'
 import { readKernelTree } from './tree.js'
@@ -52,8 +53,9 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
   const cacheDir = options.cacheDir ?? defaultCacheDir()
   const fragments = requestedFragments(options)
   const tree = options.source === undefined ? undefined : await readKernelTree(options.source)
-  const version = options.version ?? 'latest'
-  const key = requestKey(tree ? `tree:${tree.dir}:${tree.state}` : `debian:${version}`, fragments, compilerId())
+  const version = sourceVersionOf(options)
+  const patches = requestedPatches(options)
+  const key = requestKey(tree ? `tree:${tree.dir}:${tree.state}` : `debian:${version}`, fragments, compilerId(), patches)
   const reuse = (): KernelBuild | undefined => {
     const cached = options.force ? undefined : findCachedKernel(cacheDir, key)
     return cached && { bzImage: cached.bzImage, config: cached.config, version: cached.record.version, reused: true, seconds: elapsed(started) }
@@ -81,6 +83,7 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
         source = { kind: 'debian', package: debian.packageName, packageVersion: debian.packageVersion }
         sourceDir = debian.dir
       }
+      if (patches.length > 0) sourceDir = await patchedTree(sourceDir, patches, cacheDir, log)
       const objectDir = join(await privateDir(join(cacheDir, 'build')), createHash('sha256').update(sourceDir).digest('hex').slice(0, 16))
       log.note(`configuring ${sourceDir} in ${objectDir}`)
       const config = await configureKernel(sourceDir, objectDir, fragments, log.step, (line) => log.note(line))
@@ -96,6 +99,7 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
         version: release,
         source,
         fragments: fragments.map((fragment) => fragment.name),
+        patches,
         compiler: compilerId(),
         buildSeconds: elapsed(started),
         builtAt: new Date().toISOString(),

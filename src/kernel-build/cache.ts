@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { defaultCacheDir } from '../io/cache-dir.js'
-import { requestedFragments, requestKey, type KernelRequest } from './request.js'
+import { requestedFragments, requestedPatches, requestKey, sourceVersionOf, type KernelRequest } from './request.js'
 
 /** What a cached kernel's kernel.json records beside its bzImage and .config. */
 export const KernelRecord = z.object({
@@ -15,6 +15,8 @@ export const KernelRecord = z.object({
   ]),
   /** The fragments merged onto tinyconfig, in order. */
   fragments: z.array(z.string()),
+  /** The patches applied to (a linked copy of) the source, in order. */
+  patches: z.array(z.string()),
   compiler: z.string(),
   buildSeconds: z.number(),
   builtAt: z.string(),
@@ -38,7 +40,8 @@ export function findCachedKernel(cacheDir: string, key: string): CachedKernel | 
 
 /**
  * The cached bzImage for Debian's source and the recipe (with `version`'s line, `latest` by
- * default), or undefined when none is built yet: what the QEMU target boots by default.
+ * default, and the request's options), or undefined when none is built yet: what the QEMU
+ * target boots by default.
  */
 export function findBuiltKernel(cacheDir: string = defaultCacheDir(), request: Omit<KernelRequest, 'source'> = {}): string | undefined {
   return findCachedKernel(cacheDir, debianKey(request))?.bzImage
@@ -46,7 +49,7 @@ export function findBuiltKernel(cacheDir: string = defaultCacheDir(), request: O
 
 /** The cache key of a build from Debian's source: the line asked for stands in for the tree. */
 export function debianKey(request: Omit<KernelRequest, 'source'>): string {
-  return requestKey(`debian:${request.version ?? 'latest'}`, requestedFragments(request), compilerId())
+  return requestKey(`debian:${sourceVersionOf(request)}`, requestedFragments(request), compilerId(), requestedPatches(request))
 }
 
 let compiler: string | undefined

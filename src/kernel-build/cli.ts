@@ -6,9 +6,9 @@ import { checkKernelConfig, findKernelConfig, formatKernelCheck } from './check.
 import { BuildProgress, formatStatus } from './progress.js'
 import type { KernelRequest } from './request.js'
 
-const USAGE = `usage: page-budget kernel build [--source DIR | --version X.Y|latest] [--config FILE]...
-                                [--enable CONFIG_X]... [--disable CONFIG_Y]... [--force] [--jobs N] [--verbose] [--cache DIR]
-       page-budget kernel path [--version X.Y|latest] [--config FILE]... [--enable ...] [--disable ...] [--cache DIR]
+const USAGE = `usage: page-budget kernel build [--source DIR | --version X.Y|latest] [--config FILE]... [--enable CONFIG_X]...
+                                [--disable CONFIG_Y]... [--patch FILE]... [--swap-page-owner] [--force] [--jobs N] [--verbose] [--cache DIR]
+       page-budget kernel path [--version X.Y|latest] [the same options] [--cache DIR]
        page-budget kernel check PATH     (a bzImage or a build directory)`
 
 const REQUEST_OPTIONS = {
@@ -17,6 +17,8 @@ const REQUEST_OPTIONS = {
   config: { type: 'string', multiple: true },
   enable: { type: 'string', multiple: true },
   disable: { type: 'string', multiple: true },
+  patch: { type: 'string', multiple: true },
+  'swap-page-owner': { type: 'boolean', default: false },
   cache: { type: 'string' },
 } as const
 
@@ -56,6 +58,8 @@ export async function runKernelCommand(argv: string[]): Promise<number> {
       configs: values.config ?? [],
       enable: values.enable ?? [],
       disable: values.disable ?? [],
+      patches: values.patch ?? [],
+      swapPageOwner: values['swap-page-owner'],
     }
     if (command === 'build') return await build(request, values.cache, values.jobs, values.force, values.verbose)
     if (command === 'path') return path(request, values.cache)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KernelBuildError } from '../errors.js'
 import type { SourceVersion } from './apt.js'
@@ -19,6 +19,51 @@ export interface KernelRequest {
   /** Options to turn on (`CONFIG_FOO`, `FOO`, or `CONFIG_FOO=m`) and off, merged last. */
   enable?: readonly string[]
   disable?: readonly string[]
+  /** Patches applied (to a linked copy of the source, never the source itself) before building. */
+  patches?: readonly string[]
+  /**
+   * page-budget's own swap_page_owner patches (recipe/swap-page-owner/) and their config: a
+   * kernel that keeps page owners across swap, booted with `page_owner=on,swap`.
+   */
+  swapPageOwner?: boolean
+}
+
+/** recipe/swap-page-owner/: the patch series, its config fragment, and the kernel lines it applies to. */
+export const SWAP_PAGE_OWNER_DIR = fileURLToPath(new URL('../../recipe/swap-page-owner/', import.meta.url))
+
+/** The swap_page_owner patches in the order to apply them (the series file lists them). */
+export function swapPageOwnerPatches(): string[] {
+  return readLines(join(SWAP_PAGE_OWNER_DIR, 'series')).map((name) => join(SWAP_PAGE_OWNER_DIR, name))
+}
+
+/** The Debian kernel lines the swap_page_owner patches apply to, newest first. */
+export function swapPageOwnerVersions(): SourceVersion[] {
+  return readLines(join(SWAP_PAGE_OWNER_DIR, 'versions')) as SourceVersion[]
+}
+
+/**
+ * The Debian line to build: the one asked for, or `latest`; with the swap_page_owner patches,
+ * one they apply to (the newest, when none is asked for), else a named error.
+ */
+export function sourceVersionOf(request: KernelRequest): SourceVersion {
+  if (!request.swapPageOwner || request.source !== undefined) return request.version ?? 'latest'
+  const supported = swapPageOwnerVersions()
+  const version = request.version ?? supported[0]!
+  if (!supported.includes(version)) {
+    throw new KernelBuildError('bad-option', `the swap_page_owner patches do not apply to linux-source-${version}`, {
+      hint: `they apply to ${supported.map((v) => `--version ${v}`).join(' or ')} (recipe/swap-page-owner/versions)`,
+    })
+  }
+  return version
+}
+
+/** Every patch a request applies, in order. */
+export function requestedPatches(request: KernelRequest): string[] {
+  return [...(request.swapPageOwner ? swapPageOwnerPatches() : []), ...(request.patches ?? []).map((path) => resolve(path))]
+}
+
+function readLines(path: string): string[] {
+  return readFileSync(path, 'utf8').split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean)
 }
 
 /** A fragment merged onto tinyconfig: where it came from, and its text. */
@@ -28,11 +73,16 @@ export interface Fragment {
 }
 
 /**
- * The fragments a request merges onto tinyconfig, in order (a later one wins): the recipe,
- * the user's files, then --enable/--disable as one fragment of their own.
+ * The fragments a request merges onto tinyconfig, in order (a later one wins): the recipe
+ * (and the swap_page_owner fragment when asked), the user's files, then --enable/--disable as
+ * one fragment of their own.
  */
 export function requestedFragments(request: KernelRequest): Fragment[] {
   const fragments: Fragment[] = [{ name: RECIPE_PATH, text: readFileSync(RECIPE_PATH, 'utf8') }]
+  if (request.swapPageOwner) {
+    const path = join(SWAP_PAGE_OWNER_DIR, 'swap-page-owner.config')
+    fragments.push({ name: path, text: readFileSync(path, 'utf8') })
+  }
   for (const path of request.configs ?? []) {
     let text: string
     try {
@@ -61,11 +111,12 @@ export function optionLine(spec: string, value: 'y' | 'n'): string {
 
 /**
  * The cache key of a build: what the source is (a tree's state, or which Debian line), every
- * fragment's text and the compiler. A changed patch, option or compiler builds anew; the same
- * ones reuse the kernel, without touching the network.
+ * patch and fragment's text, and the compiler. A changed tree, patch, option or compiler builds
+ * anew; the same ones reuse the kernel, without touching the network.
  */
-export function requestKey(source: string, fragments: readonly Fragment[], compiler: string): string {
+export function requestKey(source: string, fragments: readonly Fragment[], compiler: string, patches: readonly string[] = []): string {
   const hash = createHash('sha256').update(`${source}\0${compiler}\0`)
+  for (const patch of patches) hash.update(readFileSync(patch)).update('\0')
   for (const fragment of fragments) hash.update(`${fragment.text}\0`)
   return hash.digest('hex').slice(0, 16)
 }

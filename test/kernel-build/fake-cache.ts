@@ -21,6 +21,7 @@ export function storeFakeKernel(cacheDir: string, key: string, config = 'CONFIG_
     version: '7.2.13',
     source: { kind: 'debian', package: 'linux-source-7.2', packageVersion: '7.2.13-1' },
     fragments: ['recipe/page-budget.config'],
+    patches: [],
     compiler: 'gcc (Debian 14.2.0-19) 14.2.0',
     buildSeconds: 1,
     builtAt: '2026-01-01T00:00:00.000Z',
