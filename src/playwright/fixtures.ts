@@ -21,13 +21,16 @@ export interface PageBudgetTestFixtures {
   pageOwner: Measurement
 }
 
-/** Playwright's snapshot update modes, as baselines use them. */
+/**
+ * Playwright's snapshot update modes, as its toMatchSnapshot treats them: `all` rewrites every
+ * snapshot, `changed` (`-u`) those that do not match, `missing` writes only missing ones, and
+ * with no flag (`default`) a missing one is written and its test fails.
+ */
 const UPDATE: Record<TestInfo['config']['updateSnapshots'], TestIdentity['updateBaselines']> = {
   all: 'all',
-  changed: 'all',
+  changed: 'changed',
   missing: 'new',
-  // No --update-snapshots: Playwright writes missing snapshots only.
-  default: 'new',
+  default: 'new-fails',
   none: 'none',
 }
 

@@ -30,9 +30,10 @@ function boundTest(measurement: Measurement) {
 
 export const baselineMatchers: Judges<'toStayWithinBaseline'> = {
   /**
-   * The selected stacks gained no more than the stored baseline (plus tolerance). A missing
-   * entry is recorded (unless the framework writes nothing, as in CI), and every entry is
-   * re-recorded with the update flag; `.not` only ever compares.
+   * The selected stacks gained no more than the stored baseline (plus tolerance). What is
+   * written follows the framework's snapshot rules (TestIdentity.updateBaselines): a missing
+   * entry is recorded unless the mode writes nothing; `all` re-records every entry, `changed`
+   * only those that fail; `.not` only ever compares.
    */
   async toStayWithinBaseline(received, options): Promise<Judgement> {
     const measurement = asMeasurement(received, 'toStayWithinBaseline')
@@ -57,18 +58,29 @@ export const baselineMatchers: Judges<'toStayWithinBaseline'> = {
       call, site, selector: delta.selector, expected, pages: delta.pages, pageSize: delta.pageSize, pass, bounds, rows: delta.rows, keep: selector.names, baseline,
     })
 
-    if (!stored || (test.updateBaselines === 'all' && !isNot)) {
+    /** Stores the measured value as the baseline, and says so (for `new-fails`, as a failure). */
+    const write = async (status: 'written' | 'updated', pass: boolean, expected: string, details: string[] = []): Promise<Judgement> => {
       await storeBaseline(path, testName, key, baselineEntry(delta, session.capabilities.kernel))
-      const expected = `the baseline, ${stored ? 'updated' : 'recorded'} now`
       return {
-        result: { pass: true, actual: words(delta.pages), expected, message: () => formatMessage({ call, expected, delta, selector }) },
-        record: budgetRecord(judged(expected, true, {}, { pages: stored?.pages ?? null, status: stored ? 'updated' : 'written' })),
+        result: { pass, message: () => formatMessage({ call, expected, delta, selector, details }) },
+        record: budgetRecord(judged(expected, pass, {}, { pages: stored?.pages ?? null, status })),
       }
     }
+    const mode = test.updateBaselines
+    if (!stored) {
+      if (mode !== 'new-fails') return write('written', true, 'the baseline, recorded now')
+      return write('written', false, `a stored baseline '${key}' (none in ${shown})`, [
+        `Recorded now in ${shown}. A run that writes a missing baseline fails, so that none passes`,
+        'without comparing: run again to compare, or record without failing (playwright test --update-snapshots=missing).',
+      ])
+    }
+    if (mode === 'all' && !isNot) return write('updated', true, 'the baseline, updated now')
 
     const slack = toleranceAllowance(tolerance, { pages: stored.pages, bytes: stored.pages * delta.pageSize }, delta.pageSize).pages
     const max = stored.pages + slack
     const pass = delta.pages <= max
+    // Like Playwright's `changed`: only a baseline that no longer holds is re-recorded.
+    if (mode === 'changed' && !isNot && !pass) return write('updated', true, 'the baseline, updated now')
     const expected = `at most ${words(stored.pages)} (the baseline)${slack ? ` with ${words(slack)} tolerance` : ''}`
     const change = stored.pages ? ` (${delta.pages >= stored.pages ? '+' : ''}${(((delta.pages - stored.pages) / Math.abs(stored.pages)) * 100).toFixed(1)}%)` : ''
     const details = [`Baseline: ${words(stored.pages)} recorded on ${stored.kernel} (${shown})`, `Now:      ${words(delta.pages)}${change}`]
@@ -76,8 +88,6 @@ export const baselineMatchers: Judges<'toStayWithinBaseline'> = {
       record: budgetRecord(judged(expected, pass, { max }, { pages: stored.pages, status: 'compared' })),
       result: {
         pass,
-        actual: words(delta.pages),
-        expected,
         message: () =>
           formatMessage({
             call,

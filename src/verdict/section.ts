@@ -11,8 +11,13 @@ export interface TestIdentity {
   file: string
   /** Describe blocks, then the test's name. */
   title: string[]
-  /** `all`: rewrite baselines (`-u`, `--update-snapshots`); `new`: write missing ones; `none`: write nothing (CI). */
-  updateBaselines: 'all' | 'new' | 'none'
+  /**
+   * What the framework's snapshot rules write: `all` rewrites every baseline; `changed` rewrites
+   * the ones that no longer hold and writes missing ones; `new` writes missing ones; `new-fails`
+   * writes missing ones and fails the assertion that wrote it, so no run passes on a baseline it
+   * never compared (Playwright's default); `none` writes nothing (Vitest in CI).
+   */
+  updateBaselines: 'all' | 'changed' | 'new' | 'new-fails' | 'none'
   /**
    * When the test's own timeout runs out (epoch ms): polling matchers stop re-sampling in time
    * to report their verdict instead of a bare timeout.

@@ -93,6 +93,41 @@ describe('toStayWithinBaseline', () => {
     await expect(await ddTest(dir, 'none')).toStayWithinBaseline(shmemWrite)
   })
 
+  it("re-records only a baseline that no longer holds in 'changed' mode", async () => {
+    const dir = tempDir()
+    const first = await ddTest(dir, 'new')
+    await expect(first).toStayWithinBaseline(shmemWrite)
+    await expect(first).toStayWithinBaseline({ ...shmemWrite, name: 'held' })
+    storedPages(dir, 32768)
+    const changed = await ddTest(dir, 'changed')
+    await expect(changed).toStayWithinBaseline(shmemWrite)
+    await expect(changed).toStayWithinBaseline({ ...shmemWrite, name: 'held' })
+    expect(recordsOf(changed).map((r) => r.baseline)).toEqual([{ pages: 32768, status: 'updated' }, { pages: 65536, status: 'compared' }])
+    // `.not` only ever compares: the re-recorded baseline holds, so .not fails.
+    expect(await failure(expect(changed).not.toStayWithinBaseline(shmemWrite))).toContain('Expected: not at most 65536 pages (256 MiB) (the baseline)')
+    await expect(await ddTest(dir, 'none')).toStayWithinBaseline(shmemWrite)
+  })
+
+  it("writes a missing baseline and fails in 'new-fails' mode, then compares against it", async () => {
+    const dir = tempDir()
+    const first = await ddTest(dir, 'new-fails')
+    const message = await failure(expect(first).toStayWithinBaseline(shmemWrite))
+    expect(message.slice(0, message.indexOf('\n\nTop stacks')).replaceAll(baselinePath(join(dir, 'dd.test.ts')), 'FILE')).toMatchInlineSnapshot(`
+      "expect(pageOwner).toStayWithinBaseline()
+
+      Stacks:   shmem_* & vfs_write
+      Expected: a stored baseline 'shmem_* & vfs_write' (none in FILE)
+      Received: 65536 pages (256 MiB)
+
+      Recorded now in FILE. A run that writes a missing baseline fails, so that none passes
+      without comparing: run again to compare, or record without failing (playwright test --update-snapshots=missing)."
+    `)
+    expect(recordsOf(first)[0]!).toMatchObject({ held: false, baseline: { pages: null, status: 'written' } })
+    const again = await ddTest(dir, 'new-fails')
+    await expect(again).toStayWithinBaseline(shmemWrite)
+    expect(recordsOf(again)[0]!.baseline).toEqual({ pages: 65536, status: 'compared' })
+  })
+
   it('keeps one entry per selector, or per name', async () => {
     const dir = tempDir()
     const pageOwner = await ddTest(dir, 'new')
