@@ -100,8 +100,6 @@ async function judge(
   return {
     result: {
       pass,
-      actual: words(delta.pages),
-      expected: bounds.expected,
       message: () => formatMessage({ call, expected: bounds.expected, delta, selector, verdict }),
     },
     record: budgetRecord({

@@ -136,8 +136,6 @@ export const ownershipMatchers: Judges<'toRemainOwnedBy'> = {
       record: budgetRecord({ call, site, selector: who, expected, pages: holding.now, pageSize, pass }),
       result: {
         pass,
-        actual: words(holding.now),
-        expected: words(holding.then),
         message: () => [
           `expect(pageOwner)${callText(call)}`,
           '',

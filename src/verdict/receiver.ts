@@ -4,12 +4,14 @@ import { MEASUREMENT, Measurement } from '../session/measurement.js'
 import type { PageBudgetMatchers } from './matchers.js'
 import type { BudgetRecord, Call, SourceLocation } from './record.js'
 
-/** What a test framework's matcher must return; `pass` is computed once and never flipped for `.not`. */
+/**
+ * What a test framework's matcher must return; `pass` is computed once and never flipped for
+ * `.not`. No `actual`/`expected`: given both, Vitest (and Jest's expect in Playwright) prints a
+ * diff of them under the message, and the message already states both, in pages and bytes.
+ */
 export interface MatcherResult {
   pass: boolean
   message: () => string
-  actual: string
-  expected: string
 }
 
 /** The part of a framework's matcher state the core needs. */

@@ -258,14 +258,14 @@ describe('misuse throws instead of failing', () => {
 })
 
 describe('the framework-free core', () => {
-  it('returns pass, actual and expected without flipping pass for .not', async () => {
+  it('returns pass and the message, without flipping pass for .not, and no actual/expected for a framework to diff', async () => {
     const { pageOwner } = await afterDd()
     const positive = await matchers.toAllocateAtMost.call({ isNot: false }, pageOwner, '200 MiB', shmemWrite)
     const negated = await matchers.toAllocateAtMost.call({ isNot: true }, pageOwner, '200 MiB', shmemWrite)
     expect(positive.pass).toBe(false)
     expect(negated.pass).toBe(false)
-    expect(positive.actual).toBe('65536 pages (256 MiB)')
-    expect(positive.expected).toBe('at most 51200 pages (200 MiB)')
+    // Both frameworks print a diff of actual and expected under the message when a result has them.
+    expect(Object.keys(positive).sort()).toEqual(['message', 'pass'])
     expect(negated.message()).toContain('.not.toAllocateAtMost')
   })
 })
