@@ -25,3 +25,40 @@ export function synthetic(n) {
     showStacksHandles: stacks.map((s, i) => `${s}\nhandle: ${handles[i]}\n`).join('\n') + '\n',
   }
 }
+
+const COMMS = ['dd', 'kworker/u4:0', 'cat', 'systemd-journal', 'sh', 'init']
+
+/** `count` page_owner records in the kernel's format (v6.7+ headers, PFN lines, memcg lines) over `stacks` stacks. */
+function perPageRecords(count, stacks) {
+  const bodies = Array.from({ length: stacks }, (_, i) => `${stack(i)}\nCharged to memcg /\n`)
+  const records = []
+  let pfn = 0x1000
+  for (let r = 0; r < count; r++) {
+    const i = (r * 2654435761) % stacks
+    const order = i % 7 === 0 ? 2 : 0
+    const pid = 30 + (i % 200)
+    records.push(
+      `Page allocated via order ${order}, mask 0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), pid ${pid}, tgid ${pid} (${COMMS[i % COMMS.length]}), ts ${1_000_000_000 + r * 977} ns\n` +
+        `PFN 0x${(pfn += 1 << order).toString(16)} type Movable Block ${pfn >> 9} type Movable Flags 0x4000000000000000(zone=1)\n${bodies[i]}\n`,
+    )
+  }
+  return Buffer.from(records.join(''))
+}
+
+/**
+ * A per-page page_owner file of at least `bytes` bytes at `path`: 64k records over `stacks`
+ * stacks, rendered once and written again and again (as a dump of a busy host repeats its
+ * stacks), so a gigabyte is written in seconds and never held in memory. Returns the bytes written.
+ */
+export async function writePerPage(path, bytes, stacks = 2000) {
+  const { open } = await import('node:fs/promises')
+  const block = perPageRecords(65536, stacks)
+  const file = await open(path, 'w')
+  let written = 0
+  try {
+    while (written < bytes) written += (await file.write(block)).bytesWritten
+  } finally {
+    await file.close()
+  }
+  return written
+}

@@ -24,6 +24,8 @@ const [SPACE, OPEN, CLOSE, BAR, ZERO, NINE, A, F] = [32, 40, 41, 124, 48, 57, 97
 export class PageOwnerCounter extends FieldReader implements RecordFormat {
   readonly starts: readonly string[]
   readonly #full: PageOwnerParser
+  /** Handed to every record read the fast way: the callback reads it during the call and lets go. */
+  readonly #pages: PageOwnerPages = { order: 0, pid: 0, tgid: 0, comm: '' }
   #at = 0
 
   constructor(file: string) {
@@ -51,7 +53,12 @@ export class PageOwnerCounter extends FieldReader implements RecordFormat {
     const commEnd = this.#at
     if (!this.#literal(bytes, TS) || this.#decimal(bytes, split, 19) < 0 || !this.#literal(bytes, NS) || !this.#marks(bytes, split)) return undefined
     if (!this.#place(bytes, split + 1, end)) return undefined
-    return { order, pid, tgid, comm: bytes.toString('latin1', commStart, commEnd) }
+    const pages = this.#pages
+    pages.order = order
+    pages.pid = pid
+    pages.tgid = tgid
+    pages.comm = bytes.toString('latin1', commStart, commEnd)
+    return pages
   }
 
   /** `PFN 0x%lx type %s Block %lu type %s Flags %#lx(%pGp)`, the whole line. */
@@ -147,8 +154,8 @@ const readers = recordReaders((file) => new PageOwnerCounter(file))
 
 /**
  * Streams the page_owner file to `onRecord` with what counting needs of each record (order and
- * owner) and its Body (the stack: Body.key, Body.frames), checked as strictly as readPageOwner;
- * returns how many records there were.
+ * owner; the object is only valid during the call) and its Body (the stack: Body.key,
+ * Body.frames), checked as strictly as readPageOwner; returns how many records there were.
  */
 export function countPageOwner(source: ByteSource, file: string, onRecord: OnRecord<PageOwnerPages>): Promise<number> {
   return readers.read(source, file, onRecord)

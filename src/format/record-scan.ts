@@ -79,7 +79,9 @@ export class RecordScanner {
   /** Reused for every record: the callback reads it and lets go. */
   readonly #lines: RecordLines = { bytes: EMPTY, start: 0, split: 0, end: 0, first: 0 }
   readonly #frames = new FrameCache()
-  readonly #bodies = new Map<string, Body>()
+  /** Bodies by sampleHash of their bytes; a hash may stand for several, told apart by their bytes. */
+  readonly #bodies = new Map<number, Body[]>()
+  #bodyCount = 0
   #last: Body | undefined
   /** Lines consumed so far: the next line is number `#no + 1`. */
   #no = 0
@@ -199,12 +201,22 @@ export class RecordScanner {
   }
 
   #body(buf: Buffer, start: number, end: number, no: number): Body {
-    const key = buf.toString('latin1', start, end) // one char per byte: equal keys are equal bytes
-    let body = this.#bodies.get(key)
+    const hash = sampleHash(buf, start, end)
+    const length = end - start
+    let bucket = this.#bodies.get(hash)
+    let body: Body | undefined
+    for (const known of bucket ?? []) {
+      if (known.bytes.length === length && buf.compare(known.bytes, 0, length, start, end) === 0) body = known
+    }
     if (!body) {
-      body = this.#parseBody(buf.toString('utf8', start, end), no, Buffer.from(key, 'latin1'))
-      if (this.#bodies.size >= BODY_LIMIT) this.#bodies.clear()
-      this.#bodies.set(key, body)
+      body = this.#parseBody(buf.toString('utf8', start, end), no, Buffer.concat([buf.subarray(start, end)]))
+      if (this.#bodyCount++ >= BODY_LIMIT) {
+        this.#bodies.clear()
+        this.#bodyCount = 1
+        bucket = undefined
+      }
+      if (bucket) bucket.push(body)
+      else this.#bodies.set(hash, [body])
     }
     this.#last = body
     return body
@@ -257,6 +269,17 @@ export class RecordScanner {
     const header = pending.toString('utf8', 0, Math.min(pending.indexOf(LF), 480))
     this.#format.fail(this.#no + 1, header, `a record longer than ${MAX_LINE_LENGTH} bytes without a blank line: not a page_owner file`)
   }
+}
+
+/**
+ * A hash of every third byte and the length: enough to spread a file's few thousand bodies
+ * (their frames differ in names and offsets all along) while reading a third of the bytes, and
+ * no string is made per record. Equal hashes are told apart by comparing the bytes.
+ */
+function sampleHash(buf: Buffer, start: number, end: number): number {
+  let hash = end - start
+  for (let i = start; i < end; i += 3) hash = Math.imul(hash ^ buf[i]!, 0x9e3779b1)
+  return hash ^ (hash >>> 15)
 }
 
 /** The kernel indents frames and nothing else, so an indented line that is no frame is damage. */

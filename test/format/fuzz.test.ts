@@ -8,6 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseCountThreshold } from '../../src/format/count-threshold.js'
 import { readPageOwner } from '../../src/format/page-owner.js'
+import { countPageOwner, type PageOwnerPages } from '../../src/format/page-owner-count.js'
 import { parseShowHandles } from '../../src/format/show-handles.js'
 import { parseShowStacks, parseShowStacksHandles, readShowStacksText } from '../../src/format/stacks.js'
 import { readSwapPageOwner } from '../../src/format/swap-page-owner.js'
@@ -114,6 +115,12 @@ const formats: Format[] = [
         (onRecord) => readPageOwner(source, FILE, onRecord),
         (r) => [r.order, r.comm, r.ts, r.frames.length + r.extra.length + (r.memcg === undefined ? 0 : 1)],
       ),
+  },
+  {
+    name: 'page_owner_pages',
+    reader: 'countPageOwner',
+    samples: [early, late],
+    parse: (source) => collect<PageOwnerPages>((onRecord) => countPageOwner(source, FILE, onRecord), (r) => [r.order, r.comm]),
   },
   {
     name: 'swap_page_owner',

@@ -83,6 +83,8 @@ export const oracles: Record<string, (text: string) => Item[]> = {
       match(/^PFN /, block[1])
       return [Number(order), ...owner(rest!, PAGE_OWNER_OWNERS), body(block, 2, /^(Page allocated via|PFN )/).length]
     }),
+  /** page_owner as the counting readers see it: order and comm of each record. */
+  page_owner_pages: (text) => oracles.page_owner!(text).map((item) => item.slice(0, 2)),
   swap_page_owner: (text) =>
     blocks(text).map((block) => {
       const [, pid, rest] = match(/^Page allocated via pid (\d+)(.*)$/, block[0])

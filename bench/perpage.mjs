@@ -1,0 +1,121 @@
+// The per-page page_owner file, side by side in one run: `page-budget top --by stack` against the
+// kernel's own tools/mm/page_owner_sort (built from the cached linux-source tree into the cache),
+// the seed's awk one-liner, and a bare scan (Node reading the bytes and counting records, no
+// parsing): wall time, MB/s and peak RSS of each, as a child process, on the real 45 MB capture
+// and on a synthetic per-page file of 1 GB (BENCH_PER_PAGE_MB) written to a temp dir.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import { createGunzip } from 'node:zlib'
+import { writePerPage } from './synthetic.mjs'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const CAPTURE = '/work/shared/captures/linux-7.2.13-tmpfs-dd-256M/after.page_owner.gz'
+const FIXTURE = join(ROOT, 'test/fixtures/linux-7.2.13-tmpfs-dd-256M/after.page_owner.gz')
+const CACHE = process.env.PAGE_BUDGET_CACHE ?? join(ROOT, '.cache/page-budget')
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const SYNTHETIC_MB = Number(process.env.BENCH_PER_PAGE_MB ?? 1024)
+const TIME = '/usr/bin/time'
+const AWK = "/^Page allocated/ { split($1, o, \" \"); split($4, c, \"[()]\"); p[c[2]] += 2 ^ o[5] } END { print p[\"dd\"] }"
+const BARE = `
+  const { openSync, readSync } = require('node:fs')
+  const fd = openSync(process.argv[1]), b = Buffer.allocUnsafe(1 << 20), sep = Buffer.from('\\n\\n')
+  let n, records = 0, carry = 0
+  while ((n = readSync(fd, b, carry, b.length - carry, null)) > 0) {
+    const end = carry + n
+    let p = 0
+    for (let at = b.indexOf(sep, p); at >= 0 && at < end; at = b.indexOf(sep, p)) { records++; p = at + 2 }
+    b.copy(b, 0, p, end); carry = end - p
+  }
+  console.log(records)`
+
+/** page_owner_sort from the kernel source the recipe unpacked, compiled into the cache (never into the tree). */
+function pageOwnerSort() {
+  const sources = join(CACHE, 'sources')
+  const tree = existsSync(sources) ? readdirSync(sources).filter((name) => name.startsWith('linux-source-')).sort().at(-1) : undefined
+  if (!tree) return { note: `no kernel source unpacked under ${sources} (npm run setup unpacks one): page_owner_sort row skipped` }
+  const source = join(sources, tree, 'tools/mm/page_owner_sort.c')
+  const binary = join(CACHE, 'bench', tree, 'page_owner_sort')
+  if (!existsSync(binary)) {
+    mkdirSync(join(CACHE, 'bench', tree), { recursive: true })
+    // What `make -C tools/mm page_owner_sort` runs, with the output outside the tree (and -O2).
+    execFileSync('cc', ['-O2', '-Wall', '-I', join(sources, tree, 'tools/lib'), '-pthread', '-o', binary, source], { stdio: 'inherit' })
+  }
+  return { binary, tree }
+}
+
+/** Runs a command as a child; its wall time (s) and peak RSS (MB, from /usr/bin/time; NaN without it). */
+function run(command, args, dir) {
+  const report = join(dir, 'rss')
+  const timed = existsSync(TIME)
+  const start = process.hrtime.bigint()
+  const child = timed
+    ? spawnSync(TIME, ['-f', '%M', '-o', report, command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${child.stderr}`)
+  return { seconds, rss: timed ? Number(readFileSync(report, 'utf8').trim()) / 1024 : Number.NaN }
+}
+
+function median(list) {
+  return [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]
+}
+
+/** Every contender on `file`, interleaved round by round, so machine noise hits them alike. */
+function compare(title, file, contenders, rounds, dir) {
+  const mb = statSync(file).size / 1e6
+  const results = Object.fromEntries(Object.keys(contenders).map((name) => [name, { seconds: [], rss: [] }]))
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, [command, args]] of Object.entries(contenders)) {
+      const { seconds, rss } = run(command, args, dir)
+      results[name].seconds.push(seconds)
+      results[name].rss.push(rss)
+    }
+  }
+  console.log(`\n${title} (${mb.toFixed(0)} MB, median of ${rounds}):`)
+  console.log(`  ${'contender'.padEnd(46)} ${'wall s'.padStart(8)} ${'MB/s'.padStart(8)} ${'peak RSS'.padStart(10)}`)
+  const medians = {}
+  for (const [name, { seconds, rss }] of Object.entries(results)) {
+    medians[name] = { seconds: median(seconds), rss: Math.max(...rss) }
+    console.log(`  ${name.padEnd(46)} ${medians[name].seconds.toFixed(2).padStart(8)} ${(mb / medians[name].seconds).toFixed(0).padStart(8)} ${`${medians[name].rss.toFixed(0)} MB`.padStart(10)}`)
+  }
+  return medians
+}
+
+function verdict(text, ok) {
+  console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${text}`)
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'page-budget-bench-'))
+try {
+  const sort = pageOwnerSort()
+  const capture = join(dir, 'capture.page_owner')
+  await pipeline(createReadStream(existsSync(CAPTURE) ? CAPTURE : FIXTURE), createGunzip(), createWriteStream(capture))
+  const contenders = (file) => ({
+    'page-budget top --by stack': [process.execPath, [join(ROOT, 'dist/cli/bin.js'), 'top', file, '--by', 'stack']],
+    ...(sort.binary && { 'page_owner_sort (tools/mm, -O2)': [sort.binary, [file, join(dir, 'sorted')]] }),
+    "awk: 2^order per comm (the seed's one-liner)": ['awk', ['-F', ', ', AWK, file]],
+    'bare scan (node: read, count blank lines)': [process.execPath, ['-e', BARE, file]],
+  })
+  if (sort.note) console.log(`\nnote: ${sort.note}`)
+
+  const real = compare('per-page page_owner, real 7.2.13 capture', capture, contenders(capture), ROUNDS, dir)
+  const top = real['page-budget top --by stack']
+  if (sort.binary) {
+    const ratio = top.seconds / real['page_owner_sort (tools/mm, -O2)'].seconds
+    verdict(`top --by stack takes ${ratio.toFixed(2)}x page_owner_sort's wall time (goal <= 0.33x)`, ratio <= 0.33)
+  }
+
+  const synthetic = join(dir, 'synthetic.page_owner')
+  await writePerPage(synthetic, SYNTHETIC_MB * 2 ** 20)
+  const big = compare(`per-page page_owner, synthetic (2000 stacks)`, synthetic, contenders(synthetic), Math.max(1, Math.floor(ROUNDS / 2)), dir)
+  const bigTop = big['page-budget top --by stack']
+  const awk = big["awk: 2^order per comm (the seed's one-liner)"]
+  verdict(`top --by stack peak RSS ${bigTop.rss.toFixed(0)} MB (goal < 100 MB)`, bigTop.rss < 100)
+  verdict(`top --by stack takes ${(bigTop.seconds / awk.seconds).toFixed(2)}x the awk one-liner's wall time (goal <= 2x)`, bigTop.seconds <= 2 * awk.seconds)
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
