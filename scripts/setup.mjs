@@ -13,9 +13,10 @@ if (!existsSync(new URL('build.js', dist))) {
 const { buildPackages } = await import(new URL('tools.js', dist).href)
 const { buildKernel } = await import(new URL('build.js', dist).href)
 
-// The QEMU target runs the kernel under qemu-system-x86_64 with a busybox initramfs; the e2e
-// test of `watch` opens its chart in headless Chromium.
-const packages = ['qemu-system-x86', 'busybox-static', 'chromium', ...buildPackages()]
+// The QEMU target runs the kernel under qemu-system-x86_64 with a busybox initramfs and formats
+// its `disks` with mkfs.ext4 (e2fsprogs, missing from slim images); the e2e test of `watch`
+// opens its chart in headless Chromium.
+const packages = ['qemu-system-x86', 'busybox-static', 'e2fsprogs', 'chromium', ...buildPackages()]
 const missing = packages.filter((name) => !isInstalled(name))
 if (missing.length > 0) {
   const install = ['install', '-y', '--no-install-recommends', ...missing]

@@ -30,6 +30,11 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Milliseconds before the command is reported as timed out (default 5 minutes). */
   timeout?: number
+  /**
+   * Directory to run the command in, on the target (a share's guest path on the QEMU target).
+   * A directory that does not exist fails the command with exit code 1 before it starts.
+   */
+  cwd?: string
 }
 
 /** Where the kernel is: something that reads its files, and (for most kinds) runs commands. */

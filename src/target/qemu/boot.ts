@@ -6,13 +6,16 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { VmError } from '../../errors.js'
 import { privateDir, privateTempDir } from '../../io/cache-dir.js'
-import { vmFailure } from './console.js'
+import { initFailure, vmFailure } from './console.js'
+import { attachDevices, type DevicePlan } from './devices.js'
 import { linkAgent, type AgentLink } from './link.js'
 import { describeExit, exitWithin, qemuArgs, spawnQemu, type QemuExit, type QemuLaunch, type QemuProcess } from './qemu.js'
 import { processStart, recordVm, releaseVm } from './stale.js'
 
 export interface BootAttempt {
-  launch: Omit<QemuLaunch, 'consoleLog' | 'agentSocket'>
+  launch: Omit<QemuLaunch, 'consoleLog' | 'agentSocket' | 'devices'>
+  /** Shares and disks; each attempt formats fresh disk images in its own run dir. */
+  devices?: DevicePlan
   /** Where each VM gets a directory for its console log and ownership record. */
   vmsDir: string
   /** Milliseconds from starting QEMU to the agent's HELLO. */
@@ -44,7 +47,13 @@ export async function bootVm(attempt: BootAttempt): Promise<BootedVm> {
   const consoleLog = join(vmDir, 'console.log')
   // 0700: the agent's and the broker's sockets are the guest's root shell; no other user may reach them.
   const runDir = await privateTempDir('page-budget-vm-')
-  const qemu = spawnQemu(qemuArgs({ ...attempt.launch, consoleLog, agentSocket: join(runDir, 'agent.sock') }))
+  const devices = attempt.devices
+    ? await attachDevices(attempt.devices, runDir).catch(async (error: unknown) => {
+        await rm(runDir, { recursive: true, force: true })
+        throw error
+      })
+    : []
+  const qemu = spawnQemu(qemuArgs({ ...attempt.launch, consoleLog, agentSocket: join(runDir, 'agent.sock'), devices }))
   await recordVm(vmDir, { qemuPid: qemu.pid, ownerPid: process.pid, ownerStart: await processStart('self'), runDir })
 
   const fail = async (message: string, hint?: string): Promise<VmError> => {
@@ -62,8 +71,13 @@ export async function bootVm(attempt: BootAttempt): Promise<BootedVm> {
     new Promise<{ kind: 'timeout' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), attempt.timeout))),
   ]).finally(() => clearTimeout(timer))
 
-  const exitedEarly = (exit: QemuExit): Promise<VmError> =>
-    fail(`QEMU exited during boot (${describeExit(exit)}) before the guest agent answered`)
+  const exitedEarly = async (exit: QemuExit): Promise<VmError> => {
+    // The guest init powers off after saying what failed (a share, a disk, swap): lead with that.
+    const init = await initFailure(consoleLog)
+    return init
+      ? fail(`the guest init failed: ${init.problem} (QEMU exited: ${describeExit(exit)})`, init.fix)
+      : fail(`QEMU exited during boot (${describeExit(exit)}) before the guest agent answered`)
+  }
   if (outcome.kind === 'exited') throw await exitedEarly(outcome.exit)
   if (outcome.kind === 'timeout') {
     throw await fail(`the guest agent did not answer within ${seconds} of starting QEMU (${attempt.launch.accel})`,

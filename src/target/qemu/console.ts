@@ -40,6 +40,20 @@ export async function vmFailure(message: string, context: { consoleLog: string; 
   return new VmError(parts.join('\n'), { hint: context.hint, cause: context.cause })
 }
 
+/** What guest/init printed before it powered off: `page-budget init: PROBLEM`, then maybe `page-budget init: fix: FIX`. */
+export async function initFailure(consoleLog: string): Promise<{ problem: string; fix: string | undefined } | undefined> {
+  const lines = (await consoleTail(consoleLog, 200, 64 * 1024)).split('\n')
+  let problem: string | undefined
+  let fix: string | undefined
+  for (const line of lines) {
+    const said = /page-budget init: (.*)$/.exec(line)?.[1]?.trim()
+    if (said === undefined) continue
+    if (said.startsWith('fix: ')) fix = said.slice(5)
+    else [problem, fix] = [said, undefined]
+  }
+  return problem === undefined ? undefined : { problem, fix }
+}
+
 /** How much of a fault report to keep: an oops with its registers and call trace fits. */
 const FAULT_LINES = 60
 /** How often the console is scanned for faults, and how long a report may take to finish. */

@@ -15,6 +15,8 @@ export interface QemuLaunch {
   cmdline: string
   consoleLog: string
   agentSocket: string
+  /** More QEMU arguments: the shares' and disks' devices (devices.ts). */
+  devices?: readonly string[]
 }
 
 /**
@@ -41,6 +43,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-device', 'virtio-serial-pci',
     '-chardev', `socket,id=pb,path=${optionValue(launch.agentSocket)},server=on,wait=off`,
     '-device', 'virtserialport,chardev=pb,name=page-budget',
+    ...(launch.devices ?? []),
   ]
 }
 
