@@ -4,8 +4,11 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { diffCounts, parseShowHandles, readShowStacksText, StacksCache } from '../dist/index.js'
+import { diffCounts } from '../dist/format/counts.js'
+import { parseShowHandles } from '../dist/format/show-handles.js'
 import { hashText } from '../dist/format/stack-key.js'
+import { readShowStacksText } from '../dist/format/stacks.js'
+import { StacksCache } from '../dist/snapshot/stacks.js'
 import { sideBySide, printRatios } from './measure.mjs'
 import { synthetic } from './synthetic.mjs'
 
@@ -26,6 +29,17 @@ async function handlesPath(before, target, stacks) {
   const changed = diffCounts(before, after)
   await stacks.resolve(changed.map((row) => row.key))
   return changed.length
+}
+
+/** The floor: split lines, parseInt, Map, diff; no validation, no stacks. */
+function bareScan(before, target) {
+  const after = new Map()
+  const lines = Buffer.concat(target.read('show_handles')).toString().split('\n')
+  for (let i = 0; i + 1 < lines.length; i += 3) after.set(Number.parseInt(lines[i].slice(8), 10), Number.parseInt(lines[i + 1].slice(15), 10))
+  let changed = 0
+  for (const [key, pages] of after) if ((before.get(key) ?? 0) !== pages) changed++
+  for (const key of before.keys()) if (!after.has(key)) changed++
+  return changed
 }
 
 async function naivePath(before, target) {
@@ -49,8 +63,12 @@ async function compare(title, files0, files1) {
   const medians = await sideBySide({
     [`show_stacks + hash every stack (${naiveBytes} KB)`]: () => naivePath(beforeNaive, t1),
     [`show_handles + lazy stacks (${bytes} KB)`]: () => handlesPath(before, t1, stacks),
+    [`bare scan: split, parseInt, Map diff`]: () => bareScan(before, t1),
   })
   printRatios(title, medians, Object.keys(medians)[0])
+  const names = Object.keys(medians)
+  const overBare = medians[names[1]] / medians[names[2]]
+  console.log(`  show_handles path at ${overBare.toFixed(2)}x the bare scan (goal <= 1.3x at 10k and 100k stacks)`)
 }
 
 const read = (name) => readFileSync(join(CAPTURE, name), 'utf8')
