@@ -32,6 +32,12 @@ export interface QemuOptions {
   accel?: 'auto' | Accel
   /** Boot with page_owner=on (default true); false boots a kernel without page_owner data. */
   pageOwner?: boolean
+  /**
+   * The kernel with page-budget's swap_page_owner patches (`kernel build --swap-page-owner`,
+   * recipe/swap-page-owner/), booted with `page_owner=on,swap`: pages keep their owner through
+   * swap. Default false; with `kernel`, that kernel is booted with `,swap`.
+   */
+  swapPageOwner?: boolean
   /** More kernel command line. */
   append?: string
   /** Milliseconds from starting QEMU to the agent's HELLO (default 60 s). */
@@ -112,7 +118,7 @@ export async function startVm(options: QemuOptions = { kind: 'qemu' }): Promise<
 /** `console=ttyS0 page_owner=on panic=-1`, the swap size, shares and disks for init, then the caller's additions. */
 export function kernelCmdline(options: QemuOptions, devices?: DevicePlan): string {
   const words = ['console=ttyS0']
-  if (options.pageOwner ?? true) words.push('page_owner=on')
+  if (options.pageOwner ?? true) words.push(options.swapPageOwner ? 'page_owner=on,swap' : 'page_owner=on')
   words.push('panic=-1')
   if (options.swap !== undefined) words.push(`pb.swap=${swapSize(options.swap)}`)
   if (devices) words.push(...deviceCmdline(devices))
@@ -142,10 +148,11 @@ async function resolveKernel(options: QemuOptions, cacheDir: string): Promise<st
   }
   // Loaded on demand: the build module brings apt and make helpers that a run with an explicit kernel never needs.
   const { findBuiltKernel } = await import('../../kernel-build/build.js')
-  const kernel = findBuiltKernel(cacheDir)
+  const kernel = findBuiltKernel(cacheDir, { swapPageOwner: options.swapPageOwner ?? false })
   if (!kernel) {
-    throw new VmError(`no test kernel is built in ${cacheDir}/kernels`, {
-      hint: 'run `page-budget kernel build` once (about 6 minutes on 2 cores), or pass { kernel: "/path/to/bzImage" }',
+    const build = `page-budget kernel build${options.swapPageOwner ? ' --swap-page-owner' : ''}`
+    throw new VmError(`no ${options.swapPageOwner ? 'swap_page_owner ' : ''}test kernel is built in ${cacheDir}/kernels`, {
+      hint: `run \`${build}\` once (about 6 minutes on 2 cores), or pass { kernel: "/path/to/bzImage" }`,
     })
   }
   return kernel

@@ -13,6 +13,7 @@ describe('QEMU command line', () => {
     expect(kernelCmdline({ kind: 'qemu' })).toBe('console=ttyS0 page_owner=on panic=-1')
     expect(kernelCmdline({ kind: 'qemu', pageOwner: false, swap: 256, append: 'quiet' })).toBe('console=ttyS0 panic=-1 pb.swap=256M quiet')
     expect(kernelCmdline({ kind: 'qemu', swap: '1g' })).toContain('pb.swap=1G')
+    expect(kernelCmdline({ kind: 'qemu', swapPageOwner: true })).toBe('console=ttyS0 page_owner=on,swap panic=-1')
     expect(() => kernelCmdline({ kind: 'qemu', swap: '256 MiB' })).toThrow(/is not a size/)
   })
 
