@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { test as base, type TestInfo } from '@playwright/test'
 import type { PageBudgetConfig } from '../session/config.js'
 import { reportTest } from '../report/records.js'
@@ -5,7 +6,8 @@ import { summaryTable } from '../report/summary.js'
 import type { Measurement } from '../session/measurement.js'
 import { openSession } from '../session/open.js'
 import type { Session } from '../session/session.js'
-import { bindTest, endSection, recordsOf, type TestIdentity } from '../verdict/section.js'
+import { callText } from '../verdict/record.js'
+import { bindTest, endSection, onAssertion, recordsOf, type AssertionListener, type TestIdentity } from '../verdict/section.js'
 import { recordsBody, RECORDS_ATTACHMENT } from './attachment.js'
 import { withSharedVm } from './shared-vm.js'
 
@@ -65,6 +67,7 @@ export const test = base.extend<PageBudgetTestFixtures, PageBudgetWorkerFixtures
       updateBaselines: UPDATE[testInfo.config.updateSnapshots],
       ...(deadline !== undefined && { deadline }),
     })
+    onAssertion(measurement, stepPerBudget)
     try {
       await use(measurement)
     } finally {
@@ -76,6 +79,25 @@ export const test = base.extend<PageBudgetTestFixtures, PageBudgetWorkerFixtures
     }
   },
 })
+
+/**
+ * Each budget assertion as a boxed step (inside Playwright's own expect step), at the line that
+ * made it, failed when the budget broke: the HTML report and every reporter's step tree show
+ * one per budget, with its verdict. The test's outcome is the matcher's to decide, so the
+ * step's own rejection is dropped; a misuse rejects the matcher itself.
+ */
+const stepPerBudget: AssertionListener = (call, site, record) =>
+  base
+    .step(
+      `expect(pageOwner)${callText(call)}`,
+      async () => {
+        const judged = await record
+        if (!judged.held) throw new Error(`${judged.selector}: expected ${judged.negated ? 'not ' : ''}${judged.expected}, measured ${judged.measured.pages} pages`)
+      },
+      // The column is not kept; the line is what reports show.
+      { box: true, ...(site && { location: { file: resolve(site.file), line: site.line, column: 1 } }) },
+    )
+    .catch(() => undefined)
 
 async function attachRecords(measurement: Measurement, testInfo: TestInfo): Promise<void> {
   const records = recordsOf(measurement)

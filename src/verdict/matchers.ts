@@ -4,7 +4,7 @@ import { budgetMatchers, type BudgetOptions, type FreeOptions } from './budget-m
 import { ownershipMatchers, type OwnershipOptions } from './ownership.js'
 import { isMeasurement, show, type Assertion, type Implementations, type Judgement, type Judges, type MatcherResult, type MatcherState } from './receiver.js'
 import { callSite, type MatcherName } from './record.js'
-import { addRecord, isClosing, track } from './section.js'
+import { addRecord, heard, isClosing, track } from './section.js'
 import type { Owner } from '../select/owners.js'
 
 export type { BudgetOptions, FreeOptions } from './budget-matchers.js'
@@ -51,7 +51,9 @@ export const matchers: Implementations = awaitedOnly({
 
 /**
  * The wrapper every matcher runs in. It takes the call and its source line once, lets the
- * implementation judge, and files the record with the measured section. It also registers each
+ * implementation judge, and files the record with the measured section; the section's listeners
+ * (a fixture's hook into its framework's reporters) hear of the call as it starts and hold its
+ * result until they are done. It also registers each
  * call with that section, so that one the test forgot to await fails that test when its section
  * ends (UnawaitedAssertionError, with the line), instead of passing it and rejecting later,
  * blamed on whichever test runs then. Once the section is closing nobody awaits the result: it
@@ -65,10 +67,11 @@ function awaitedOnly(judges: Judges): Implementations {
       const assertion: Assertion = { call: { matcher, args: (ARGS[matcher] as (...all: unknown[]) => string)(...args), negated }, site: callSite() }
       const judging = (judge as (this: Assertion, ...all: unknown[]) => Promise<Judgement>).call(assertion, received, ...args)
       if (!isMeasurement(received)) return judging.then(({ result }) => result)
-      const run = judging.then(({ result, record }) => {
-        addRecord(received, record)
-        return result
+      const filed = judging.then((judgement) => {
+        addRecord(received, judgement.record)
+        return judgement
       })
+      const run = Promise.all([filed, heard(received, assertion.call, assertion.site, filed)]).then(([{ result }]) => result)
       return track(received, assertion.call, assertion.site, run).then((result) => (isClosing(received) ? { ...result, pass: !negated } : result))
     }
   return Object.fromEntries(Object.entries(judges).map(([name, judge]) => [name, wrap(name as MatcherName, judge as Judges[MatcherName])])) as unknown as Implementations

@@ -25,10 +25,19 @@ export interface TestIdentity {
   deadline?: number
 }
 
+/**
+ * Hears each assertion on a section, as it starts (synchronously, in the matcher call), with
+ * the record it will file (rejected on misuse: no budget was judged). The assertion settles
+ * after what the listener returns. Framework fixtures use it to show each budget in their own
+ * reporters (Vitest annotations, Playwright steps) without the core knowing either.
+ */
+export type AssertionListener = (call: Call, site: SourceLocation | undefined, record: Promise<BudgetRecord>) => Promise<unknown>
+
 /** What verdicts keep about one measured section: its test, its records, the assertions still running. */
 interface Section {
   test: TestIdentity | undefined
   readonly records: BudgetRecord[]
+  readonly listeners: AssertionListener[]
   readonly running: Set<{ call: Call; site: SourceLocation | undefined; done: Promise<unknown> }>
   closing: boolean
 }
@@ -41,7 +50,7 @@ const sections = new WeakMap<Measurement, Section>()
 
 function sectionOf(measurement: Measurement): Section {
   let section = sections.get(measurement)
-  if (!section) sections.set(measurement, (section = { test: undefined, records: [], running: new Set(), closing: false }))
+  if (!section) sections.set(measurement, (section = { test: undefined, records: [], listeners: [], running: new Set(), closing: false }))
   return section
 }
 
@@ -62,6 +71,19 @@ export function recordsOf(measurement: Measurement): readonly BudgetRecord[] {
 
 export function addRecord(measurement: Measurement, record: BudgetRecord): void {
   sectionOf(measurement).records.push(record)
+}
+
+export function onAssertion(measurement: Measurement, listener: AssertionListener): void {
+  sectionOf(measurement).listeners.push(listener)
+}
+
+/** Tells the section's listeners of an assertion that starts now; settles when they are done. */
+export function heard(measurement: Measurement, call: Call, site: SourceLocation | undefined, judged: Promise<{ record: BudgetRecord }>): Promise<unknown> {
+  const listeners = sections.get(measurement)?.listeners ?? []
+  // Made only for listeners, so that a misuse nobody listens for is not an unhandled rejection.
+  if (listeners.length === 0) return Promise.resolve()
+  const record = judged.then(({ record }) => record)
+  return Promise.all(listeners.map((listen) => listen(call, site, record)))
 }
 
 /**

@@ -4,7 +4,8 @@ import type { PageBudgetConfig } from '../session/config.js'
 import type { Measurement } from '../session/measurement.js'
 import { openSession } from '../session/open.js'
 import type { Session } from '../session/session.js'
-import { bindTest, endSection, recordsOf } from '../verdict/section.js'
+import { bindTest, endSection, isClosing, onAssertion, recordsOf } from '../verdict/section.js'
+import { budgetAnnotation } from './annotation.js'
 import './expect.js'
 import { testIdentity } from './identity.js'
 
@@ -26,11 +27,21 @@ const withPageOwner = () =>
       return session
     })
     // The test's measured section: snapshot at start, marks, deltas, exec.
-    .extend('pageOwner', async ({ pageBudget, task }, { onCleanup }): Promise<Measurement> => {
+    .extend('pageOwner', async ({ pageBudget, task, annotate }, { onCleanup }): Promise<Measurement> => {
       // The test's timeout runs from about now (the lock wait below counts towards it).
       const deadline = task.timeout > 0 ? Date.now() + task.timeout : undefined
       const measurement = await pageBudget.begin()
       bindTest(measurement, testIdentity(task, expect.getState().snapshotState.snapshotUpdateState, deadline))
+      // Each budget as a test annotation, made while the assertion is awaited so Vitest finds the
+      // test's line on the stack; one settling as the section closes was never awaited, and the
+      // section's UnawaitedAssertionError speaks for it.
+      onAssertion(measurement, (_call, _site, record) =>
+        record.then((judged) => {
+          if (isClosing(measurement)) return undefined
+          const { message, type } = budgetAnnotation(judged)
+          return annotate(message, type)
+        }),
+      )
       onCleanup(async () => {
         // The reporter reads the budgets from the test's meta after the run.
         const records = recordsOf(measurement)

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import '../../src/vitest/expect.js'
 import { UnawaitedAssertionError, UsageError } from '../../src/errors.js'
 import { matchers } from '../../src/verdict/matchers.js'
-import { bindTest, endSection } from '../../src/verdict/section.js'
+import { bindTest, endSection, onAssertion } from '../../src/verdict/section.js'
+import { callText, type BudgetRecord } from '../../src/verdict/record.js'
 import { captureSession } from '../session/replay-session.js'
 import { DD_HANDLE, failure, plain, rejection } from '../helpers.js'
 
@@ -267,5 +268,24 @@ describe('the framework-free core', () => {
     // Both frameworks print a diff of actual and expected under the message when a result has them.
     expect(Object.keys(positive).sort()).toEqual(['message', 'pass'])
     expect(negated.message()).toContain('.not.toAllocateAtMost')
+  })
+})
+
+describe('a section\'s assertion listeners', () => {
+  it('hear each assertion as it starts, with the record it files; misuse rejects the record and the matcher alike', async () => {
+    const { pageOwner } = await afterDd()
+    const heard: Array<[string, Promise<BudgetRecord>]> = []
+    onAssertion(pageOwner, async (call, _site, record) => {
+      heard.push([callText(call), record])
+      await record.catch(() => undefined)
+    })
+    const kept = expect(pageOwner).toAllocateAtMost('257 MiB', shmemWrite)
+    // Synchronously, in the matcher call: frameworks open their step there.
+    expect(heard.map(([call]) => call)).toEqual([".toAllocateAtMost('257 MiB')"])
+    await kept
+    await expect(pageOwner).not.toAllocateAtMost('257 MiB', shmemWrite).catch(() => undefined)
+    expect(await Promise.all(heard.map(([, record]) => record.then((r) => r.held)))).toEqual([true, false])
+    await expect(expect(pageOwner).toAllocateAtMost('lots', shmemWrite)).rejects.toThrow(UsageError)
+    await expect(heard[2]![1]).rejects.toThrow(UsageError)
   })
 })

@@ -1,0 +1,11 @@
+import { defineConfig } from '@playwright/test'
+import type { PageBudgetWorkerFixtures } from '../../../src/playwright/index.js'
+import { CAPTURE } from '../../helpers.js'
+
+export default defineConfig<object, PageBudgetWorkerFixtures>({
+  testDir: '.',
+  testMatch: '*.workload.ts',
+  workers: 1,
+  reporter: [['list'], ['./steps-reporter.ts', { outputFile: process.env.PAGE_BUDGET_STEPS }]],
+  use: { pageBudgetConfig: { target: { kind: 'replay', dir: CAPTURE, step: 'before' }, cacheDir: process.env.PAGE_BUDGET_TEST_CACHE } },
+})
