@@ -6,7 +6,7 @@ import { plain, tempDir } from '../helpers.js'
 import { runPlaywright } from '../playwright/run.js'
 
 /**
- * The same workload (two budgets kept, one broken) through each framework's own CLI and
+ * The same workload (three budgets kept, one broken) through each framework's own CLI and
  * reporters: the failure as the framework prints it, once, with no second Expected/Received;
  * each budget as a Vitest annotation and as a Playwright step.
  */
@@ -46,24 +46,25 @@ describe('under Vitest', () => {
     })
     expect(run.exitCode, run.all).toBe(1)
     expect(aroundMessage(block(run.all, /^ FAIL /, /⎯\[1\/1\]⎯/))).toMatchInlineSnapshot(`
-      " FAIL  test/frameworks/native/budgets.workload.ts > dd to tmpfs > breaks one
+      " FAIL  test/report/workload/budgets.workload.ts > dd to tmpfs > breaks a budget too small
       Error: <message>
-       ❯ test/frameworks/native/budgets.workload.ts:25:5
-           23|   test('breaks one', async ({ pageOwner }) => {
+       ❯ test/report/workload/budgets.workload.ts:25:5
+           23|   test('breaks a budget too small', async ({ pageOwner }) => {
            24|     await ddToTmpfs(pageOwner)
-           25|     await expect(pageOwner).toAllocateAtMost('200 MiB', shmem)
+           25|     await expect(pageOwner).toAllocateAtMost('200 MiB', { ...shmem, si…
              |     ^
            26|   })
            27| })
 
-       ❯ test/frameworks/native/budgets.workload.ts:25:5 error
+       ❯ test/report/workload/budgets.workload.ts:25:5 error
          ↳ page-budget: expect(pageOwner).toAllocateAtMost('200 MiB') on shmem_* & vfs_write: 65536 pages (256 MiB), expected at most 51200 pages (200 MiB)"
     `)
     const annotations = plain(run.all).split('\n').filter((line) => /^::(notice|error) file=/.test(line) && !line.includes(',title='))
     expect(rooted(annotations.join('\n'))).toMatchInlineSnapshot(`
-      "::notice file=<root>/test/frameworks/native/budgets.workload.ts,line=19,column=5::page-budget: expect(pageOwner).toAllocateAtMost('258 MiB') on shmem_* & vfs_write: 65536 pages (256 MiB), expected at most 66048 pages (258 MiB)
-      ::notice file=<root>/test/frameworks/native/budgets.workload.ts,line=20,column=5::page-budget: expect(pageOwner).not.toAllocateAtMost('200 MiB') on shmem_* & vfs_write: 65536 pages (256 MiB), expected not at most 51200 pages (200 MiB)
-      ::error file=<root>/test/frameworks/native/budgets.workload.ts,line=25,column=5::page-budget: expect(pageOwner).toAllocateAtMost('200 MiB') on shmem_* & vfs_write: 65536 pages (256 MiB), expected at most 51200 pages (200 MiB)"
+      "::notice file=<root>/test/report/workload/budgets.workload.ts,line=18,column=5::page-budget: expect(pageOwner).toAllocateAtMost('258 MiB') on shmem_* & vfs_write: 65536 pages (256 MiB), expected at most 66048 pages (258 MiB)
+      ::notice file=<root>/test/report/workload/budgets.workload.ts,line=19,column=5::page-budget: expect(pageOwner).toAllocateBetween('255 MiB', '257 MiB') on shmem_* & vfs_write: 65536 pages (256 MiB), expected between 65280 pages (255 MiB) and 65792 pages (257 MiB)
+      ::notice file=<root>/test/report/workload/budgets.workload.ts,line=20,column=5::page-budget: expect(pageOwner).not.toAllocateAtLeast('1 GiB') on all stacks: 65694 pages (256.62 MiB), expected not at least 262144 pages (1 GiB)
+      ::error file=<root>/test/report/workload/budgets.workload.ts,line=25,column=5::page-budget: expect(pageOwner).toAllocateAtMost('200 MiB') on shmem_* & vfs_write: 65536 pages (256 MiB), expected at most 51200 pages (200 MiB)"
     `)
   })
 })
@@ -74,18 +75,18 @@ describe('under Playwright', () => {
     const run = await runPlaywright(`${DIR}/playwright.config.ts`, { PAGE_BUDGET_FRAMEWORK: 'playwright', PAGE_BUDGET_STEPS: steps })
     expect(run.exitCode, run.output).toBe(1)
     expect(aroundMessage(rooted(block(run.output, /^ {2}1\) /, /attachment #\d+: page-budget\.txt/)))).toMatchInlineSnapshot(`
-      "  1) test/frameworks/native/budgets.workload.ts:23:3 › dd to tmpfs › breaks one ────────────────────
+      "  1) test/report/workload/budgets.workload.ts:23:3 › dd to tmpfs › breaks a budget too small ───────
 
           Error: <message>
 
-            23 |   test('breaks one', async ({ pageOwner }) => {
+            23 |   test('breaks a budget too small', async ({ pageOwner }) => {
             24 |     await ddToTmpfs(pageOwner)
-          > 25 |     await expect(pageOwner).toAllocateAtMost('200 MiB', shmem)
+          > 25 |     await expect(pageOwner).toAllocateAtMost('200 MiB', { ...shmem, since: 'begin' })
                |                             ^
             26 |   })
             27 | })
             28 |
-              at <root>/test/frameworks/native/budgets.workload.ts:25:29"
+              at <root>/test/report/workload/budgets.workload.ts:25:29"
     `)
     interface Step { category: string; title: string; line?: number; error?: string; steps: Step[] }
     type Shown = [title: string, line: number | undefined, error: string | undefined]
@@ -95,21 +96,27 @@ describe('under Playwright', () => {
     const tests = JSON.parse(readFileSync(steps, 'utf8')) as Record<string, Step[]>
     expect(Object.fromEntries(Object.entries(tests).map(([title, tree]) => [title, budgetSteps(tree)]))).toMatchInlineSnapshot(`
       {
-        "breaks one": [
+        "asserts nothing": [],
+        "breaks a budget too small": [
           [
             "expect(pageOwner).toAllocateAtMost('200 MiB')",
             25,
             "Error: shmem_* & vfs_write: expected at most 51200 pages (200 MiB), measured 65536 pages",
           ],
         ],
-        "keeps two budgets": [
+        "stays in budget": [
           [
             "expect(pageOwner).toAllocateAtMost('258 MiB')",
+            18,
+            undefined,
+          ],
+          [
+            "expect(pageOwner).toAllocateBetween('255 MiB', '257 MiB')",
             19,
             undefined,
           ],
           [
-            "expect(pageOwner).not.toAllocateAtMost('200 MiB')",
+            "expect(pageOwner).not.toAllocateAtLeast('1 GiB')",
             20,
             undefined,
           ],
