@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { GuestKernelError, UsageError, VmError } from '../../errors.js'
 import { defaultCacheDir, privateDir } from '../../io/cache-dir.js'
 import type { Target } from '../types.js'
+import { assertBootable, kernelImage } from '../../kernel-build/check.js'
 import { planAccel, recordVerdict, type Accel } from './accel.js'
 import { bootVm, type BootedVm } from './boot.js'
 import { startBroker } from './broker.js'
@@ -138,7 +139,6 @@ function swapSize(swap: number | string): string {
  */
 async function resolveKernel(options: QemuOptions, cacheDir: string): Promise<string> {
   if (options.kernel) {
-    const { assertBootable, kernelImage } = await import('../../kernel-build/check.js')
     const image = kernelImage(options.kernel)
     if (!existsSync(image)) {
       throw new VmError(`no kernel at ${image}`, { hint: 'pass `kernel` a bzImage, or a kernel build directory (one with arch/x86/boot/bzImage)' })
