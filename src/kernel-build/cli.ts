@@ -6,10 +6,10 @@ import { checkKernelConfig, findKernelConfig, formatKernelCheck } from './check.
 import { BuildProgress, formatStatus } from './progress.js'
 import type { KernelRequest } from './request.js'
 
-const USAGE = `usage: page-budget kernel build [--source DIR | --version X.Y|latest] [--config FILE]... [--enable CONFIG_X]...
-                                [--disable CONFIG_Y]... [--patch FILE]... [--swap-page-owner] [--force] [--jobs N] [--verbose] [--cache DIR]
-       page-budget kernel path [--version X.Y|latest] [the same options] [--cache DIR]
-       page-budget kernel check PATH     (a bzImage or a build directory)`
+export const usage = `page-budget kernel build [--source DIR | --version X.Y|latest] [--config FILE]... [--enable CONFIG_X]...
+                         [--disable CONFIG_Y]... [--patch FILE]... [--swap-page-owner] [--force] [--jobs N] [--verbose] [--cache DIR]
+page-budget kernel path [--version X.Y|latest] [the same options] [--cache DIR]
+page-budget kernel check PATH     (a bzImage or a build directory)`
 
 const REQUEST_OPTIONS = {
   source: { type: 'string' },
@@ -46,12 +46,12 @@ export async function runKernelCommand(argv: string[]): Promise<number> {
     })
     const [command, ...rest] = positionals
     if (values.help) {
-      process.stdout.write(`${USAGE}\n`)
+      process.stdout.write(`usage: ${usage}\n`)
       return 0
     }
     if (command === 'check') return check(rest)
-    if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`, { hint: USAGE })
-    if (values.source !== undefined && values.version !== undefined) throw new UsageError('--source and --version: pick one (--version chooses a Debian source)', { hint: USAGE })
+    if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`, { hint: `usage: ${usage}` })
+    if (values.source !== undefined && values.version !== undefined) throw new UsageError('--source and --version: pick one (--version chooses a Debian source)', { hint: `usage: ${usage}` })
     const request: KernelRequest = {
       ...(values.source !== undefined && { source: values.source }),
       ...(values.version !== undefined && { version: parseSourceVersion(values.version) }),
@@ -63,11 +63,11 @@ export async function runKernelCommand(argv: string[]): Promise<number> {
     }
     if (command === 'build') return await build(request, values.cache, values.jobs, values.force, values.verbose)
     if (command === 'path') return path(request, values.cache)
-    throw new UsageError(command ? `unknown kernel command ${command}` : 'missing kernel command', { hint: USAGE })
+    throw new UsageError(command ? `unknown kernel command ${command}` : 'missing kernel command', { hint: `usage: ${usage}` })
   } catch (error) {
     // parseArgs reports unknown or malformed options with a plain TypeError carrying a code.
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`page-budget: ${error.message}\n${USAGE}\n`)
+      process.stderr.write(`page-budget: ${error.message}\nusage: ${usage}\n`)
       return 2
     }
     if (!(error instanceof PageBudgetError)) throw error
@@ -142,7 +142,7 @@ function path(request: KernelRequest, cacheDir: string | undefined): number {
 }
 
 function check(paths: string[]): number {
-  if (paths.length !== 1) throw new UsageError('kernel check takes one path: a bzImage or a build directory', { hint: USAGE })
+  if (paths.length !== 1) throw new UsageError('kernel check takes one path: a bzImage or a build directory', { hint: `usage: ${usage}` })
   const config = findKernelConfig(paths[0]!)
   if (!config) {
     process.stderr.write(`page-budget: no .config found for ${paths[0]}\n  hint: pass the build directory (with its .config); or boot it with the QEMU target, which names what the boot lacks\n`)
