@@ -1,7 +1,7 @@
 import { execa } from 'execa'
 import { FileMissingError, PermissionError, TargetError } from '../errors.js'
 import { kernelPaths } from './paths.js'
-import { toExecResult } from './exec.js'
+import { shellLine, shellQuote, toExecResult } from './exec.js'
 import type { ExecOptions, ExecResult, KernelFile, Target } from './types.js'
 
 export interface CommandTargetOptions {
@@ -14,11 +14,6 @@ export interface CommandTargetOptions {
    * quotes the command into one argument so paths and scripts arrive intact.
    */
   remoteShell?: boolean
-}
-
-/** POSIX single-quoting: the result is one word to any sh. */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
 }
 
 /**
@@ -80,7 +75,7 @@ export class CommandTarget implements Target {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const [file, ...args] = this.#argv(['sh', '-c', command])
+    const [file, ...args] = this.#argv(['sh', '-c', shellLine(command, options.cwd)])
     return toExecResult(command, await execa(file, args, { reject: false, stdin: 'ignore', timeout: options.timeout ?? 300_000 }))
   }
 

@@ -18,3 +18,17 @@ export function toExecResult(command: string, result: Result): ExecResult {
   }
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') }
 }
+
+/** POSIX single-quoting: the result is one word to any sh. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/**
+ * `command` as the shell line every target runs: from `cwd` when given, the `cd` on a line of
+ * its own, so the whole command (lists, pipes, `&&`) runs there and none of it when the
+ * directory is missing.
+ */
+export function shellLine(command: string, cwd: string | undefined): string {
+  return cwd === undefined ? command : `cd -- ${shellQuote(cwd)} || exit 1\n${command}`
+}

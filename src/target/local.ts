@@ -2,7 +2,7 @@ import { access, constants, writeFile } from 'node:fs/promises'
 import { execa } from 'execa'
 import { openFile } from '../format/file.js'
 import { kernelPaths } from './paths.js'
-import { toExecResult } from './exec.js'
+import { shellLine, toExecResult } from './exec.js'
 import type { ExecOptions, ExecResult, KernelFile, Target } from './types.js'
 
 export interface LocalTargetOptions {
@@ -42,7 +42,7 @@ export class LocalTarget implements Target {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    return toExecResult(command, await execa('/bin/sh', ['-c', command], { reject: false, timeout: options.timeout ?? 300_000 }))
+    return toExecResult(command, await execa('/bin/sh', ['-c', shellLine(command, options.cwd)], { reject: false, timeout: options.timeout ?? 300_000 }))
   }
 
   async close(): Promise<void> {}

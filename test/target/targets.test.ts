@@ -1,10 +1,11 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CountThresholdError, FileMissingError, PageOwnerDisabledError, PermissionError, UnsupportedKernelError } from '../../src/errors.js'
 import { parseShowHandles } from '../../src/format/show-handles.js'
 import { Session } from '../../src/session/session.js'
-import { CommandTarget, shellQuote } from '../../src/target/command.js'
+import { CommandTarget } from '../../src/target/command.js'
+import { shellQuote } from '../../src/target/exec.js'
 import { LocalTarget } from '../../src/target/local.js'
 import { probe } from '../../src/target/probe.js'
 import { ReplayTarget } from '../../src/target/replay.js'
@@ -86,8 +87,11 @@ describe('LocalTarget over a debugfs tree', () => {
     writeFileSync(join(root, 'page_owner_stacks', 'count_threshold'), '3\n')
     await expect(session.begin()).rejects.toThrow(CountThresholdError)
   })
-  it('runs commands', async () => {
+  it('runs commands, from a directory when asked', async () => {
     expect(await new LocalTarget().exec('echo hi; exit 3')).toEqual({ exitCode: 3, stdout: 'hi', stderr: '' })
+    const dir = tempDir()
+    expect(await new LocalTarget().exec('pwd', { cwd: dir })).toMatchObject({ exitCode: 0, stdout: dir })
+    expect((await new LocalTarget().exec('echo ran', { cwd: join(dir, 'missing') })).exitCode).toBe(1)
   })
 })
 
@@ -110,6 +114,9 @@ describe('CommandTarget', () => {
     const target = new CommandTarget({ prefix: ['sh', '-c'], remoteShell: true, debugfs: root })
     expect((await parseShowHandles(target.read('show_handles'), 'x')).get(DD_HANDLE)).toBe(65536)
     expect(await target.exec(`echo "it's here" | tr a-z A-Z`)).toMatchObject({ exitCode: 0, stdout: "IT'S HERE" })
+    const dir = join(tempDir(), "a dir's")
+    mkdirSync(dir)
+    expect(await target.exec('pwd', { cwd: dir })).toMatchObject({ exitCode: 0, stdout: dir })
     expect(shellQuote("it's")).toBe(`'it'\\''s'`)
     expect(shellQuote('/sys/kernel/debug')).toBe('/sys/kernel/debug')
   })

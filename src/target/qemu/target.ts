@@ -1,4 +1,5 @@
 import { FileMissingError, PermissionError } from '../../errors.js'
+import { shellLine } from '../exec.js'
 import { consoleTail } from './console.js'
 import { kernelPaths } from '../paths.js'
 import type { ExecOptions, ExecResult, KernelFile, Target } from '../types.js'
@@ -58,23 +59,10 @@ export class QemuTarget implements Target {
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    return this.#channel.exec(options.cwd === undefined ? command : inDirectory(options.cwd, command), options.timeout ?? EXEC_TIMEOUT)
+    return this.#channel.exec(shellLine(command, options.cwd), options.timeout ?? EXEC_TIMEOUT)
   }
 
   close(): Promise<void> {
     return this.#close()
   }
-}
-
-/**
- * `command` run from `dir` by the guest's shell: the `cd` on a line of its own, so the whole
- * command (lists, pipes, `&&`) runs there and none of it when the directory is missing.
- */
-export function inDirectory(dir: string, command: string): string {
-  return `cd -- ${shellQuote(dir)} || exit 1\n${command}`
-}
-
-/** One word for /bin/sh, whatever it holds: single quotes, each inner quote as '\''. */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", "'\\''")}'`
 }

@@ -6,7 +6,7 @@ import { MissingToolError, UsageError } from '../../../src/errors.js'
 import { initFailure } from '../../../src/target/qemu/console.js'
 import { attachDevices, checkMkfs, deviceCmdline, planDevices } from '../../../src/target/qemu/devices.js'
 import { qemuArgs } from '../../../src/target/qemu/qemu.js'
-import { inDirectory, shellQuote } from '../../../src/target/qemu/target.js'
+import { shellLine, shellQuote } from '../../../src/target/exec.js'
 import { kernelCmdline } from '../../../src/target/qemu/vm.js'
 import { rejection, tempDir } from '../../helpers.js'
 
@@ -109,10 +109,11 @@ describe('the guest side', () => {
     const dir = join(tempDir(), "a dir's $(name)")
     mkdirSync(dir)
     const run = (command: string) => execa('/bin/sh', ['-c', command], { reject: false })
-    expect((await run(inDirectory(dir, 'pwd; echo "$0" | wc -l'))).stdout).toBe(`${dir}\n1`)
-    const missing = await run(inDirectory(join(dir, 'missing'), 'echo ran'))
+    expect((await run(shellLine('pwd; echo "$0" | wc -l', dir))).stdout).toBe(`${dir}\n1`)
+    const missing = await run(shellLine('echo ran', join(dir, 'missing')))
     expect(missing.exitCode).toBe(1)
     expect(missing.stdout).toBe('')
     expect(missing.stderr).toMatch(/missing/)
+    expect(shellLine('echo ran', undefined)).toBe('echo ran')
   })
 })
