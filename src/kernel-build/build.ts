@@ -7,10 +7,10 @@ import { KernelBuildError } from '../errors.js'
 import { defaultCacheDir, privateDir } from '../io/cache-dir.js'
 import { acquireLock } from '../io/lock.js'
 import { fetchKernelSource } from './apt.js'
-import { compilerId, findCachedKernel, readBzImageVersion, type KernelRecord } from './cache.js'
+import { compilerId, findCachedKernel, planBuild, readBzImageVersion, type KernelRecord } from './cache.js'
 import { configureKernel } from './config.js'
 import { patchedTree } from './patch.js'
-import { requestedFragments, requestedPatches, requestKey, sourceVersionOf, type KernelRequest } from './request.js'
+import type { KernelRequest } from './request.js'
 import { BuildLog } from './run.js'
 import { checkBuildTools } from './tools.js'
 import { readKernelTree } from './tree.js'
@@ -51,11 +51,8 @@ const LOCK_TIMEOUT_MS = 3 * 60 * 60 * 1000
 export async function buildKernel(options: BuildKernelOptions = {}): Promise<KernelBuild> {
   const started = performance.now()
   const cacheDir = options.cacheDir ?? defaultCacheDir()
-  const fragments = requestedFragments(options)
   const tree = options.source === undefined ? undefined : await readKernelTree(options.source)
-  const version = sourceVersionOf(options)
-  const patches = requestedPatches(options)
-  const key = requestKey(tree ? `tree:${tree.dir}:${tree.state}` : `debian:${version}`, fragments, compilerId(), patches)
+  const { fragments, patches, version, key } = planBuild(options, tree)
   const reuse = (): KernelBuild | undefined => {
     const cached = options.force ? undefined : findCachedKernel(cacheDir, key)
     return cached && { bzImage: cached.bzImage, config: cached.config, version: cached.record.version, reused: true, seconds: elapsed(started) }

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { defaultCacheDir } from '../io/cache-dir.js'
-import { requestedFragments, requestedPatches, requestKey, sourceVersionOf, type KernelRequest } from './request.js'
+import type { SourceVersion } from './apt.js'
+import { requestedFragments, requestedPatches, requestKey, sourceVersionOf, type Fragment, type KernelRequest } from './request.js'
+import type { KernelTree } from './tree.js'
 
 /** What a cached kernel's kernel.json records beside its bzImage and .config. */
 export const KernelRecord = z.object({
@@ -47,9 +49,26 @@ export function findBuiltKernel(cacheDir: string = defaultCacheDir(), request: O
   return findCachedKernel(cacheDir, debianKey(request))?.bzImage
 }
 
-/** The cache key of a build from Debian's source: the line asked for stands in for the tree. */
+/** What a request builds, worked out once: its fragments, patches, Debian line and cache key. */
+export interface BuildPlan {
+  fragments: Fragment[]
+  patches: string[]
+  version: SourceVersion
+  key: string
+}
+
+/** The plan of a request on `tree` (the user's, read already), or on Debian's source, whose line stands in for the tree. */
+export function planBuild(request: KernelRequest, tree?: KernelTree): BuildPlan {
+  const fragments = requestedFragments(request)
+  const patches = requestedPatches(request)
+  const version = sourceVersionOf(request)
+  const source = tree ? `tree:${tree.dir}:${tree.state}` : `debian:${version}`
+  return { fragments, patches, version, key: requestKey(source, fragments, compilerId(), patches) }
+}
+
+/** The cache key of a build from Debian's source. */
 export function debianKey(request: Omit<KernelRequest, 'source'>): string {
-  return requestKey(`debian:${sourceVersionOf(request)}`, requestedFragments(request), compilerId(), requestedPatches(request))
+  return planBuild(request).key
 }
 
 let compiler: string | undefined

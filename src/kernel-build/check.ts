@@ -39,7 +39,7 @@ export interface KernelCheck {
  */
 export function findKernelConfig(path: string): string | undefined {
   const full = resolve(path)
-  const candidates = existsSync(full) && statSync(full).isDirectory()
+  const candidates = isDirectory(full)
     ? [join(full, '.config')]
     : [join(dirname(full), 'config'), join(dirname(full), '.config'), join(full, '../../../../.config')]
   return candidates.map((candidate) => resolve(candidate)).find((candidate) => existsSync(candidate))
@@ -48,7 +48,11 @@ export function findKernelConfig(path: string): string | undefined {
 /** The bzImage of a build directory (or the path itself, when it is one). */
 export function kernelImage(path: string): string {
   const full = resolve(path)
-  return existsSync(full) && statSync(full).isDirectory() ? join(full, 'arch/x86/boot/bzImage') : full
+  return isDirectory(full) ? join(full, 'arch/x86/boot/bzImage') : full
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory()
 }
 
 /** What a kernel lacks, option by option, from its .config. */

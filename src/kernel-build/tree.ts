@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { execa } from 'execa'
 import { KernelBuildError } from '../errors.js'
 
@@ -49,10 +49,7 @@ async function treeState(dir: string): Promise<{ state: string; description: str
   const [diff, untracked] = await Promise.all([git('diff', 'HEAD', '--binary'), git('ls-files', '-z', '--others', '--exclude-standard')])
   const hash = createHash('sha256').update(head.stdout).update(diff.stdout)
   const others = Buffer.from(untracked.stdout).toString('utf8').split('\0').filter(Boolean).sort()
-  for (const file of others) {
-    const info = await stat(join(dir, file)).catch(() => undefined)
-    hash.update(`${file}\0${info?.size ?? -1}\0${info?.mtimeMs ?? -1}\n`)
-  }
+  await hashFileTimes(hash, dir, others)
   const commit = Buffer.from(head.stdout).toString('utf8').trim().slice(0, 12)
   const dirty = diff.stdout.length > 0 || others.length > 0
   return { state: hash.digest('hex'), description: `git ${commit}${dirty ? ' + uncommitted changes' : ''}` }
@@ -62,10 +59,15 @@ async function treeState(dir: string): Promise<{ state: string; description: str
 async function fileTimes(dir: string): Promise<string> {
   const hash = createHash('sha256')
   const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort()
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name))).sort()
+  await hashFileTimes(hash, dir, files)
+  return hash.digest('hex')
+}
+
+/** Each file's path (relative to `dir`), size and modification time, into `hash`. */
+async function hashFileTimes(hash: Hash, dir: string, files: readonly string[]): Promise<void> {
   for (const file of files) {
-    const info = await stat(file).catch(() => undefined)
+    const info = await stat(join(dir, file)).catch(() => undefined)
     hash.update(`${file}\0${info?.size ?? -1}\0${info?.mtimeMs ?? -1}\n`)
   }
-  return hash.digest('hex')
 }

@@ -53,10 +53,9 @@ export const matchers: Implementations = awaitedOnly({
  * The wrapper every matcher runs in. It takes the call and its source line once, lets the
  * implementation judge, and files the record with the measured section; the section's listeners
  * (a fixture's hook into its framework's reporters) hear of the call as it starts and hold its
- * result until they are done. It also registers each
- * call with that section, so that one the test forgot to await fails that test when its section
- * ends (UnawaitedAssertionError, with the line), instead of passing it and rejecting later,
- * blamed on whichever test runs then. Once the section is closing nobody awaits the result: it
+ * result until they are done. It also registers each call with that section, so that one the
+ * test forgot to await fails that test when its section ends (UnawaitedAssertionError, with the
+ * line), instead of passing it and rejecting later, blamed on whichever test runs then. Once the section is closing nobody awaits the result: it
  * resolves as the framework's pass, and the section's error speaks for it.
  */
 function awaitedOnly(judges: Judges): Implementations {
