@@ -1,5 +1,4 @@
 import { refuseWrongKind } from '../format/file.js'
-import { readReport } from '../report/read.js'
 import type { Report } from '../report/schema.js'
 import { StacksCache } from '../snapshot/stacks.js'
 import { ReplayTarget } from '../target/replay.js'
@@ -17,5 +16,7 @@ export function recordedStacks(path: string | undefined, options: { strict: bool
 /** A report for check and merge; a FIFO or device is refused first, since reading one whole may never end. */
 export async function readReportFile(path: string): Promise<Report> {
   await refuseWrongKind(path, 'file')
+  // Imported here: the report schema loads zod (~0.2 s), which top and diff, importing this module for recordedStacks, never need.
+  const { readReport } = await import('../report/read.js')
   return readReport(path)
 }

@@ -1,5 +1,4 @@
 import { U64_MAX, unsignedAt } from './numbers.js'
-import { FrameSchema } from './schema.js'
 import type { Frame } from './types.js'
 
 /**
@@ -68,8 +67,10 @@ const CACHE_LIMIT = 100_000
 
 /**
  * parseFrame with a memory. A page_owner file repeats the same few thousand frame lines a
- * million times, so each distinct line is parsed and zod-checked once and its Frame is shared:
- * the Frames are frozen, because one object now stands in many records.
+ * million times, so each distinct line is parsed once and its Frame is shared: the Frames are
+ * frozen, because one object now stands in many records. (parseFrame's frames pass FrameSchema
+ * by construction, which test/format/frame.test.ts checks on every frame of the captures; the
+ * readers that hand records on still run it, once per record body, records.ts.)
  */
 export class FrameCache {
   readonly #frames = new Map<string, Frame | null>()
@@ -78,7 +79,7 @@ export class FrameCache {
     let frame = this.#frames.get(line)
     if (frame === undefined) {
       const parsed = parseFrame(line)
-      frame = parsed ? Object.freeze(FrameSchema.parse(parsed) as Frame) : null
+      frame = parsed ? Object.freeze(parsed) : null
       if (this.#frames.size >= CACHE_LIMIT) this.#frames.clear()
       this.#frames.set(line, frame)
     }

@@ -2,7 +2,7 @@ import { FieldReader } from './machine.js'
 import { PageOwnerParser } from './page-owner.js'
 import type { Body, RecordFormat, RecordLines } from './record-scan.js'
 import { recordReaders, type OnRecord } from './records.js'
-import { PID_MAX, ORDER_MAX } from './schema.js'
+import { ORDER_MAX, PID_MAX } from './limits.js'
 import type { ByteSource, PageOwnerRecord } from './types.js'
 
 /** What a counting reader needs of a page_owner record. */
@@ -10,6 +10,7 @@ export type PageOwnerPages = Pick<PageOwnerRecord, 'order' | 'pid' | 'tgid' | 'c
 
 const HEADER = Buffer.from('Page allocated via order ')
 const PFN = Buffer.from('PFN 0x')
+const EMPTY = Buffer.alloc(0)
 const [SPACE, OPEN, CLOSE, BAR, ZERO, NINE, A, F] = [32, 40, 41, 124, 48, 57, 97, 102]
 
 /**
@@ -26,6 +27,10 @@ export class PageOwnerCounter extends FieldReader implements RecordFormat {
   readonly #full: PageOwnerParser
   /** Handed to every record read the fast way: the callback reads it during the call and lets go. */
   readonly #pages: PageOwnerPages = { order: 0, pid: 0, tgid: 0, comm: '' }
+  /** The header bytes #pages was last read from, up to the ts (copied: the chunk is reused). */
+  #ownerBytes: Buffer = EMPTY
+  /** The last PFN line read the fast way, from its second ` type `. */
+  #placeTail: Buffer = EMPTY
   #at = 0
 
   constructor(file: string) {
@@ -39,34 +44,58 @@ export class PageOwnerCounter extends FieldReader implements RecordFormat {
   }
 
   #fast({ bytes, start, split, end }: RecordLines): PageOwnerPages | undefined {
+    if (!this.#owner(bytes, start, split)) return undefined
+    if (this.#decimal(bytes, split, 19) < 0 || !this.#literal(bytes, NS) || !this.#marks(bytes, split)) return undefined
+    return this.#place(bytes, split + 1, end) ? this.#pages : undefined
+  }
+
+  /**
+   * The header up to its ts (`Page allocated via order %u, mask %#x(%pGg), pid %d, tgid %d (%s), ts `)
+   * into #pages. The next record usually repeats it (the same process allocating alike), so
+   * bytes equal to the last one read are taken as read, with one native compare.
+   */
+  #owner(bytes: Buffer, start: number, split: number): boolean {
+    const known = this.#ownerBytes
+    if (known.length > 0 && start + known.length < split && bytes.compare(known, 0, known.length, start, start + known.length) === 0) {
+      this.#at = start + known.length
+      return true
+    }
     this.#at = start
-    if (!this.#literal(bytes, HEADER)) return undefined
+    if (!this.#literal(bytes, HEADER)) return false
     const order = this.#decimal(bytes, split, 2)
-    if (order < 0 || order > ORDER_MAX || !this.#literal(bytes, MASK) || this.#hex(bytes, split, 13) < 0 || !this.#names(bytes, split)) return undefined
-    if (!this.#literal(bytes, PID)) return undefined
+    if (order < 0 || order > ORDER_MAX || !this.#literal(bytes, MASK) || this.#hex(bytes, split, 13) < 0 || !this.#names(bytes, split)) return false
+    if (!this.#literal(bytes, PID)) return false
     const pid = this.#decimal(bytes, split, 7)
-    if (pid < 0 || pid > PID_MAX || !this.#literal(bytes, TGID)) return undefined
+    if (pid < 0 || pid > PID_MAX || !this.#literal(bytes, TGID)) return false
     const tgid = this.#decimal(bytes, split, 7)
-    if (tgid < 0 || tgid > PID_MAX || !this.#literal(bytes, COMM)) return undefined
+    if (tgid < 0 || tgid > PID_MAX || !this.#literal(bytes, COMM)) return false
     const commStart = this.#at
     while (this.#at < split && plainCommByte(bytes[this.#at]!)) this.#at++
     const commEnd = this.#at
-    if (!this.#literal(bytes, TS) || this.#decimal(bytes, split, 19) < 0 || !this.#literal(bytes, NS) || !this.#marks(bytes, split)) return undefined
-    if (!this.#place(bytes, split + 1, end)) return undefined
+    if (!this.#literal(bytes, TS)) return false
     const pages = this.#pages
     pages.order = order
     pages.pid = pid
     pages.tgid = tgid
     pages.comm = bytes.toString('latin1', commStart, commEnd)
-    return pages
+    this.#ownerBytes = Buffer.from(bytes.subarray(start, this.#at))
+    return true
   }
 
-  /** `PFN 0x%lx type %s Block %lu type %s Flags %#lx(%pGp)`, the whole line. */
+  /**
+   * `PFN 0x%lx type %s Block %lu type %s Flags %#lx(%pGp)`, the whole line. What follows the
+   * block number usually repeats the last record's, which one native compare then checks.
+   */
   #place(bytes: Buffer, start: number, end: number): boolean {
     this.#at = start
-    return this.#literal(bytes, PFN) && this.#hex(bytes, end, 13) >= 0 && this.#literal(bytes, TYPE) && this.#word(bytes, end) &&
-      this.#literal(bytes, BLOCK) && this.#decimal(bytes, end, 15) >= 0 && this.#literal(bytes, TYPE) && this.#word(bytes, end) &&
-      this.#literal(bytes, FLAGS) && this.#hex(bytes, end, 16) >= 0 && this.#names(bytes, end) && this.#at === end
+    if (!(this.#literal(bytes, PFN) && this.#hex(bytes, end, 13) >= 0 && this.#literal(bytes, TYPE) && this.#word(bytes, end) &&
+      this.#literal(bytes, BLOCK) && this.#decimal(bytes, end, 15) >= 0)) return false
+    const tail = this.#at
+    const known = this.#placeTail
+    if (known.length === end - tail && bytes.compare(known, 0, known.length, tail, end) === 0) return true
+    if (!(this.#literal(bytes, TYPE) && this.#word(bytes, end) && this.#literal(bytes, FLAGS) && this.#hex(bytes, end, 16) >= 0 && this.#names(bytes, end) && this.#at === end)) return false
+    this.#placeTail = Buffer.from(bytes.subarray(tail, end))
+    return true
   }
 
   /** `text` next (a short literal: a loop beats a native call at this size). */

@@ -1,7 +1,7 @@
 import { U64_MAX } from './numbers.js'
 import type { Body } from './record-scan.js'
 import { RecordParser, recordReaders, type RecordOptions } from './records.js'
-import { pageOwnerFieldsInRange, PageOwnerFieldsSchema } from './schema.js'
+import { pageOwnerFieldsInRange } from './limits.js'
 import type { PageOwnerRecord } from './types.js'
 
 /**
@@ -46,7 +46,7 @@ const MEMCG = /^Charged (?:\(via objcg\) )?to (?:offline )?memcg (.*)$/
 /** The per-page /sys/kernel/debug/page_owner file: one record per allocated page or folio. */
 export class PageOwnerParser extends RecordParser<PageOwnerRecord> {
   constructor(file: string, options: RecordOptions = {}) {
-    super(file, ['Page allocated via', 'PFN '], PageOwnerFieldsSchema, pageOwnerFieldsInRange, options)
+    super(file, ['Page allocated via', 'PFN '], (schemas) => schemas.PageOwnerFieldsSchema, pageOwnerFieldsInRange, options)
   }
 
   protected parse(header: string, place: string, body: Body, first: number): PageOwnerRecord {

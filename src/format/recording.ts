@@ -5,13 +5,7 @@ import { SAMPLE_PATHS } from './detect.js'
 import { Series } from './series.js'
 import type { Frame } from './types.js'
 
-/**
- * The files of a recording made by `page-budget record` (or `watch --out`). Besides these, a
- * recording holds `boot_id`, `version`, `show_stacks_handles` (only the stacks its output named)
- * and `start.show_handles` / `end.show_handles`, so plain-file tools and the replay target read it
- * like any capture.
- */
-export const SERIES_FILE = 'series.json'
+export { SERIES_FILE } from './recording-files.js'
 
 /** Why sampling stopped. */
 export type StopReason = 'samples' | 'duration' | 'interrupted' | 'exec-done' | 'alert' | 'replay-end'

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ORDER_MAX, PID_MAX } from './limits.js'
 import { U64_MAX } from './numbers.js'
 import type { Frame, PageOwnerRecord, SwapPageOwnerRecord } from './types.js'
 
@@ -8,16 +9,13 @@ import type { Frame, PageOwnerRecord, SwapPageOwnerRecord } from './types.js'
  * unsignedAt), so the schemas mostly add what a parser cannot see from one field: plausible ranges.
  *
  * Where they run, as measured on the 45 MB capture (71,533 records, 1.17 M lines; ~0.6 s to parse
- * without zod): checking whole records, frames included, added ~0.45 s, so frames are checked
- * once per distinct frame line, when the frame cache first meets it (a few thousand checks), and
- * each record's own fields (the *FieldsSchema below) once per record, which adds ~0.2 s
- * (RecordOptions.validate: false skips it).
+ * without zod): checking whole records, frames included, added ~0.45 s, so readers that hand
+ * records on check frames once per distinct record body (a few thousand checks) and each
+ * record's own fields (the *FieldsSchema below) once per record, which adds ~0.2 s. Readers that
+ * only count (RecordOptions.validate: false) do not even load this module (zod takes ~0.2 s to
+ * load, a third of `top` on that capture): records.ts checks their ranges by comparison and
+ * loads it only to word the error for a record out of range.
  */
-
-/** Kernel PID_MAX_LIMIT on 64-bit. */
-export const PID_MAX = 2 ** 22
-/** Allocation orders are small (MAX_PAGE_ORDER is 10 on x86-64): 31 fits any architecture and still catches garbage. */
-export const ORDER_MAX = 31
 
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const pid = z.number().int().nonnegative().max(PID_MAX)
@@ -62,25 +60,9 @@ export const SwapPageOwnerFieldsSchema = z.object({
   extra: z.array(z.string()),
 })
 
+/** A record body's frames, checked once per body by the readers that hand records on. */
+export const FramesSchema = z.array(FrameSchema)
+
 export const SwapPageOwnerRecordSchema = SwapPageOwnerFieldsSchema.extend({
   frames: z.array(FrameSchema),
 }) satisfies z.ZodType<SwapPageOwnerRecord>
-
-/**
- * The fields schemas' checks that the parsers do not make by construction (their numbers come
- * from unsignedAt: non-negative integers within the bound each field passes it), as comparisons:
- * true only for records the schema passes, so a reader that counts runs the schema only where
- * this says no (records.ts). test/format/schema.test.ts holds the two together.
- */
-export function pageOwnerFieldsInRange(record: PageOwnerRecord): boolean {
-  return record.pid <= PID_MAX && record.tgid <= PID_MAX && record.order <= ORDER_MAX && named(record.gfp) && named(record.flagNames)
-}
-
-export function swapPageOwnerFieldsInRange(record: SwapPageOwnerRecord): boolean {
-  return record.pid <= PID_MAX && record.tgid <= PID_MAX
-}
-
-function named(names: readonly string[]): boolean {
-  for (const name of names) if (name === '') return false
-  return true
-}

@@ -1,6 +1,6 @@
 import type { Body } from './record-scan.js'
 import { RecordParser, recordReaders, type RecordOptions } from './records.js'
-import { swapPageOwnerFieldsInRange, SwapPageOwnerFieldsSchema } from './schema.js'
+import { swapPageOwnerFieldsInRange } from './limits.js'
 import type { SwapPageOwnerRecord } from './types.js'
 
 /** `Page allocated via pid %d, tgid %d (%s), ts %llu ns`, as in the RFC's examples; comm as in page_owner. */
@@ -15,7 +15,7 @@ const SWP_ENTRY = 'SWP entry 0x'
  */
 export class SwapPageOwnerParser extends RecordParser<SwapPageOwnerRecord> {
   constructor(file: string, options: RecordOptions = {}) {
-    super(file, ['Page allocated via', 'SWP entry '], SwapPageOwnerFieldsSchema, swapPageOwnerFieldsInRange, options)
+    super(file, ['Page allocated via', 'SWP entry '], (schemas) => schemas.SwapPageOwnerFieldsSchema, swapPageOwnerFieldsInRange, options)
   }
 
   protected parse(header: string, entry: string, body: Body, first: number): SwapPageOwnerRecord {

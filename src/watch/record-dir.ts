@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { SERIES_FILE } from '../format/recording.js'
+import { SERIES_FILE } from '../format/recording-files.js'
 
 export interface RecordingFiles {
   start: string

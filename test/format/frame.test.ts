@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FrameCache, parseFrame } from '../../src/format/frame.js'
+import { FrameSchema } from '../../src/format/schema.js'
+import { captureText, pageOwnerText } from './helpers.js'
 
 describe('parseFrame', () => {
   it.each([
@@ -62,5 +64,18 @@ describe('FrameCache', () => {
     expect(Object.isFrozen(a)).toBe(true)
     expect(cache.parse('Charged to memcg /')).toBeUndefined()
     expect(cache.parse('Charged to memcg /')).toBeUndefined()
+  })
+
+  it('makes only frames FrameSchema passes, on every frame line of the captures', () => {
+    const lines = new Set(['after.show_stacks', 'after.show_stacks_handles'].map(captureText).concat(pageOwnerText()).join('\n').split('\n'))
+    const cache = new FrameCache()
+    let frames = 0
+    for (const line of lines) {
+      const frame = cache.parse(line)
+      if (frame === undefined) continue
+      frames++
+      expect(FrameSchema.safeParse(frame).success, line).toBe(true)
+    }
+    expect(frames).toBeGreaterThan(500)
   })
 })
