@@ -25,10 +25,10 @@ export async function checkCommand(argv: string[], out: (text: string) => void):
   })
   if (positionals.length !== 1) throw new CliUsageError('check needs one REPORT')
   const format = oneOf(values.format, '--format', ['text', 'github'] as const, 'text')
-  const maxIncrease = increase(values['max-increase'] ?? '5%')
+  const increase = maxIncrease(values['max-increase'] ?? '5%')
   const report = await readReportFile(positionals[0]!)
   const baseline = values.baseline === undefined ? undefined : await readReportFile(values.baseline)
-  const result = checkReport(report, { maxIncrease, ...(baseline && { baseline }) })
+  const result = checkReport(report, { maxIncrease: increase, ...(baseline && { baseline }) })
 
   const table = summary(report)
   if (table) out(table)
@@ -41,7 +41,7 @@ export async function checkCommand(argv: string[], out: (text: string) => void):
 }
 
 /** --max-increase, checked now so a typo is a usage error rather than a breach. */
-function increase(value: string): Tolerance {
+export function maxIncrease(value: string): Tolerance {
   try {
     toleranceAllowance(value, { pages: 1, bytes: 4096 }, 4096)
   } catch (error) {

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command; usage: string }>> =
   record: async () => ((m) => ({ run: m.recordCommand, usage: m.usage }))(await import('./record.js')),
   check: async () => ((m) => ({ run: m.checkCommand, usage: m.usage }))(await import('./check.js')),
   merge: async () => ((m) => ({ run: m.mergeCommand, usage: m.usage }))(await import('./merge.js')),
+  compare: async () => ((m) => ({ run: m.compareCommand, usage: m.usage }))(await import('./compare.js')),
   kernel: async () => ((m) => ({ run: m.runKernelCommand, usage: m.usage }))(await import('../kernel-build/cli.js')),
 }
 

@@ -24,6 +24,16 @@ export function functionNames(frames: readonly Frame[]): string[] {
   return frames.map((frame) => frame.fn)
 }
 
+/**
+ * A function's name as its source spells it: compiler-made clones keep it before the first dot
+ * (`shmem_get_folio_gfp.constprop.0`, `foo.isra.0`, `bar.cold`), and kernels built apart may
+ * clone a function differently, so stacks compared across kernels pair up by these names.
+ */
+export function sourceName(fn: string): string {
+  const dot = fn.indexOf('.')
+  return dot > 0 ? fn.slice(0, dot) : fn
+}
+
 /** Frames from a stack's text, for keys learned on a path that only had the text. */
 export function framesOfText(text: string): Frame[] {
   return text.split('\n').flatMap((line) => parseFrame(line) ?? [])

@@ -36,7 +36,7 @@ export interface CachedKernel {
 export function findCachedKernel(cacheDir: string, key: string): CachedKernel | undefined {
   const dir = join(cacheDir, 'kernels', key)
   const bzImage = join(dir, 'bzImage')
-  const record = readRecord(join(dir, 'kernel.json'))
+  const record = readKernelRecord(join(dir, 'kernel.json'))
   return record && existsSync(bzImage) ? { bzImage, config: join(dir, 'config'), record } : undefined
 }
 
@@ -85,7 +85,8 @@ export function compilerId(): string {
   return compiler
 }
 
-function readRecord(path: string): KernelRecord | undefined {
+/** The kernel.json at `path`, or undefined when there is none (or it is of an older layout). */
+export function readKernelRecord(path: string): KernelRecord | undefined {
   try {
     return KernelRecord.parse(JSON.parse(readFileSync(path, 'utf8')))
   } catch {

@@ -52,7 +52,9 @@ async function treeState(dir: string): Promise<{ state: string; description: str
   await hashFileTimes(hash, dir, others)
   const commit = Buffer.from(head.stdout).toString('utf8').trim().slice(0, 12)
   const dirty = diff.stdout.length > 0 || others.length > 0
-  return { state: hash.digest('hex'), description: `git ${commit}${dirty ? ' + uncommitted changes' : ''}` }
+  const state = hash.digest('hex')
+  // A dirty tree's state hash tells two sets of uncommitted changes on one commit apart.
+  return { state, description: `git ${commit}${dirty ? ` + uncommitted changes (state ${state.slice(0, 12)})` : ''}` }
 }
 
 /** Without git: every file's path, size and modification time (a tree of 80k files takes about a second). */

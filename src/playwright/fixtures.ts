@@ -5,7 +5,9 @@ import { reportTest } from '../report/records.js'
 import { summaryTable } from '../report/summary.js'
 import type { Measurement } from '../session/measurement.js'
 import { openSession } from '../session/open.js'
+import { sessionKernel } from '../session/kernel.js'
 import type { Session } from '../session/session.js'
+import type { KernelTag } from '../kernel-build/tag.js'
 import { callText } from '../verdict/record.js'
 import { bindTest, endSection, onAssertion, recordsOf, type AssertionListener, type TestIdentity } from '../verdict/section.js'
 import { recordsBody, RECORDS_ATTACHMENT } from './attachment.js'
@@ -58,6 +60,8 @@ export const test = base.extend<PageBudgetTestFixtures, PageBudgetWorkerFixtures
     { scope: 'worker', timeout: SESSION_TIMEOUT },
   ],
   pageOwner: async ({ pageBudget }, use, testInfo) => {
+    // Worked out before the test, so the attachment after it waits on nothing but the records.
+    const kernel = sessionKernel(pageBudget)
     // The test's timeout runs from about now (the lock wait below counts towards it); 0 is none.
     const deadline = testInfo.timeout > 0 ? Date.now() + testInfo.timeout : undefined
     const measurement = await pageBudget.begin()
@@ -72,7 +76,7 @@ export const test = base.extend<PageBudgetTestFixtures, PageBudgetWorkerFixtures
       await use(measurement)
     } finally {
       try {
-        await attachRecords(measurement, testInfo)
+        await attachRecords(measurement, testInfo, await kernel)
       } finally {
         await endSection(measurement)
       }
@@ -99,10 +103,10 @@ const stepPerBudget: AssertionListener = (call, site, record) =>
     )
     .catch(() => undefined)
 
-async function attachRecords(measurement: Measurement, testInfo: TestInfo): Promise<void> {
-  const records = recordsOf(measurement)
+async function attachRecords(measurement: Measurement, testInfo: TestInfo, kernel: KernelTag): Promise<void> {
+  const records = [...recordsOf(measurement)]
   if (records.length === 0) return
-  await testInfo.attach(RECORDS_ATTACHMENT, { body: recordsBody(records), contentType: 'application/json' })
+  await testInfo.attach(RECORDS_ATTACHMENT, { body: recordsBody({ records, kernel }), contentType: 'application/json' })
   const table = summaryTable([reportTest({ file: testInfo.file, title: testInfo.titlePath.slice(1), project: '' }, 'passed', records)])
   await testInfo.attach('page-budget.txt', { body: `${table}\n`, contentType: 'text/plain' })
 }

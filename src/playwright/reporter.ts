@@ -3,11 +3,14 @@ import { reportPath } from '../io/paths.js'
 import { reportTest } from '../report/records.js'
 import { REPORT_FILE, type ReportTest } from '../report/schema.js'
 import { summary } from '../report/summary.js'
-import { ReportWriter } from '../report/writer.js'
+import { ReportFiles } from '../report/writer.js'
 import { recordsOf } from './attachment.js'
 
 export interface PageBudgetReporterOptions {
-  /** Where page-budget-report.json goes (relative to the working directory); default `page-budget-report.json`. */
+  /**
+   * Where page-budget-report.json goes (relative to the working directory); default
+   * `page-budget-report.json`. With `[project]` in it, one report per project.
+   */
   outputFile?: string
   print?: (text: string) => void
 }
@@ -19,11 +22,11 @@ export interface PageBudgetReporterOptions {
  */
 export default class PageBudgetReporter implements Reporter {
   readonly #print: (text: string) => void
-  readonly #writer: ReportWriter
+  readonly #writer: ReportFiles
 
   constructor(options: PageBudgetReporterOptions = {}) {
     this.#print = options.print ?? ((text) => process.stdout.write(`${text}\n`))
-    this.#writer = new ReportWriter(options.outputFile ?? REPORT_FILE)
+    this.#writer = new ReportFiles(options.outputFile ?? REPORT_FILE)
   }
 
   printsToStdio(): boolean {
@@ -45,5 +48,6 @@ function entry(test: TestCase, result: TestResult): ReportTest {
   for (let suite = test.parent; suite.type === 'describe'; suite = suite.parent!) title.unshift(suite.title)
   const status = result.status === 'passed' || result.status === 'skipped' ? result.status : 'failed'
   const identity = { file: reportPath(test.location.file), title, project: test.parent.project()?.name ?? '' }
-  return reportTest(identity, status, recordsOf(result.attachments))
+  const { records, kernel } = recordsOf(result.attachments)
+  return reportTest(identity, status, records, kernel)
 }

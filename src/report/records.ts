@@ -1,12 +1,13 @@
+import type { KernelTag } from '../kernel-build/tag.js'
 import type { BudgetRecord } from '../verdict/record.js'
 import type { ReportAmount, ReportRecord, ReportTest } from './schema.js'
 
 /** Who ran the records: the fields of a report test that each framework fills in its own way. */
 export type TestIdentity = Pick<ReportTest, 'file' | 'title' | 'project'>
 
-/** A test's entry in the report; the records as the matchers left them, with headroom worked out. */
-export function reportTest(identity: TestIdentity, status: ReportTest['status'], records: readonly BudgetRecord[]): ReportTest {
-  return { ...identity, status, records: records.map(reportRecord) }
+/** A test's entry in the report; the records as the matchers left them, with headroom worked out, and the kernel they measured. */
+export function reportTest(identity: TestIdentity, status: ReportTest['status'], records: readonly BudgetRecord[], kernel?: KernelTag): ReportTest {
+  return { ...identity, status, records: records.map(reportRecord), ...(kernel && { kernel }) }
 }
 
 export function reportRecord(record: BudgetRecord): ReportRecord {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { KernelTag } from '../kernel-build/tag.js'
 
 /**
  * `page-budget-report.json`, version 1: every budget assertion of a run, per test. Both
@@ -20,6 +21,10 @@ export const ReportStack = z.object({
   handle: z.number().int().describe('stack depot handle on the measured boot (changes across boots)'),
   pages: z.number().describe('pages gained by this stack (negative: freed)'),
   frames: z.array(z.string()).describe('frames trimmed for display, `…` where frames were cut'),
+  functions: z
+    .array(z.string())
+    .optional()
+    .describe('the whole stack as function names, innermost first, compiler suffixes kept: what `page-budget compare` pairs stacks across kernels by'),
 })
 export type ReportStack = z.infer<typeof ReportStack>
 
@@ -49,6 +54,7 @@ export const ReportTest = z.object({
   project: z.string().describe("the framework's project name, '' for none"),
   status: z.enum(['passed', 'failed', 'skipped']),
   records: z.array(ReportRecord).describe('budget assertions, in the order they ran'),
+  kernel: KernelTag.optional().describe('the kernel the test measured (absent in reports of older page-budget versions)'),
 })
 export type ReportTest = z.infer<typeof ReportTest>
 

@@ -43,3 +43,39 @@ export class ReportWriter {
     return this.#writing
   }
 }
+
+/** What a reporter's `outputFile` may hold to write one report per project: base and candidate kernels, each its own file. */
+export const PROJECT_PLACEHOLDER = '[project]'
+
+/**
+ * The report files of a run: one at `path`, or with `[project]` in it, one per project (the
+ * project's name put in its place), so that two projects of one suite on two kernels leave
+ * two reports for `page-budget compare`.
+ */
+export class ReportFiles {
+  readonly #path: string
+  readonly #writers = new Map<string, ReportWriter>()
+
+  constructor(path: string) {
+    this.#path = path
+  }
+
+  add(test: ReportTest): Promise<void> {
+    return this.#writer(test.project).add(test)
+  }
+
+  /** Saves every report, marked complete, and returns the run's tests as one report (for the closing table). */
+  async finish(): Promise<Report> {
+    if (this.#writers.size === 0) this.#writer('')
+    const reports = await Promise.all([...this.#writers.values()].map((writer) => writer.finish()))
+    const tests = reports.flatMap((report) => report.tests).sort(compareTests)
+    return { schema: 'page-budget-report', version: REPORT_VERSION, complete: true, tests }
+  }
+
+  #writer(project: string): ReportWriter {
+    const path = this.#path.includes(PROJECT_PLACEHOLDER) ? this.#path.replaceAll(PROJECT_PLACEHOLDER, project || 'default') : this.#path
+    let writer = this.#writers.get(path)
+    if (!writer) this.#writers.set(path, (writer = new ReportWriter(path)))
+    return writer
+  }
+}

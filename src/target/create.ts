@@ -30,6 +30,7 @@ function ownedBy(target: Target, stop: () => Promise<void>): Target {
   return {
     description: target.description,
     ...(target.disposable && { disposable: true }),
+    ...(target.kernelImage && { kernelImage: target.kernelImage }),
     ...(target.locate && { locate: (file) => target.locate!(file) }),
     read: (file) => target.read(file),
     exists: (file) => target.exists(file),

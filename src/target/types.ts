@@ -46,6 +46,8 @@ export interface Target {
    * example to make pages held in per-CPU batches show as freed. Never set for a real host.
    */
   readonly disposable?: boolean
+  /** The kernel image this target booted, on this host (the QEMU target): what reports tag measurements with. */
+  readonly kernelImage?: string
   /** Where a file is, for messages (`/sys/kernel/debug/page_owner`, a recorded file's path). */
   locate?(file: KernelFile): string
   /** The file as a stream of bytes. Rejects with FileMissingError or PermissionError. */

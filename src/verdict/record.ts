@@ -5,6 +5,7 @@ import { reportPath } from '../io/paths.js'
 import type { DeltaStack } from '../select/delta.js'
 import type { CompiledSelector } from '../select/selector.js'
 import { trimFrames } from '../select/trim.js'
+import { functionNames } from '../format/stack-key.js'
 import type { PageBudgetMatchers } from './matchers.js'
 
 export type MatcherName = keyof PageBudgetMatchers
@@ -34,6 +35,8 @@ export interface RecordStack {
   pages: number
   /** Trimmed for display, `…` where frames were cut. */
   frames: string[]
+  /** The whole stack as function names, innermost first: what stacks pair up by across kernels. */
+  functions: string[]
 }
 
 /** One budget assertion as it was judged: what reports, attachments and the run's table show. */
@@ -55,8 +58,8 @@ export interface BudgetRecord extends Call {
   baseline?: { pages: number | null; status: 'compared' | 'written' | 'updated' }
 }
 
-/** How many stacks a record keeps for reports. */
-const TOP = 3
+/** How many stacks a record keeps for reports: enough for a comparison of two kernels to name what grew. */
+export const TOP = 10
 
 /** What a matcher judged, in pages: everything a record is made of. */
 export interface Judged {
@@ -89,7 +92,7 @@ export function budgetRecord(judged: Judged): BudgetRecord {
     measured: amount(judged.pages),
     held: judged.pass !== judged.call.negated,
     budget,
-    top: (judged.rows ?? []).slice(0, TOP).map((row) => ({ handle: row.key, pages: row.delta, frames: trimFrames(row.frames, judged.keep) })),
+    top: (judged.rows ?? []).slice(0, TOP).map((row) => ({ handle: row.key, pages: row.delta, frames: trimFrames(row.frames, judged.keep), functions: functionNames(row.frames) })),
     ...(judged.site && { location: judged.site }),
     ...(judged.baseline && { baseline: judged.baseline }),
   }

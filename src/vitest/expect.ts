@@ -1,4 +1,5 @@
 import { expect } from 'vitest'
+import type { KernelTag } from '../kernel-build/tag.js'
 import type { PageBudgetConfig } from '../session/config.js'
 import type { BudgetRecord } from '../verdict/record.js'
 import { matchers, type PageBudgetMatchers } from '../verdict/matchers.js'
@@ -12,6 +13,8 @@ declare module 'vitest' {
   }
   interface TaskMeta {
     pageBudget?: BudgetRecord[]
+    /** The kernel the records were measured on. */
+    pageBudgetKernel?: KernelTag
   }
 }
 

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js'
 import type { PageBudgetConfig } from '../session/config.js'
 import type { Measurement } from '../session/measurement.js'
 import { openSession } from '../session/open.js'
+import { sessionKernel } from '../session/kernel.js'
 import type { Session } from '../session/session.js'
 import { bindTest, endSection, isClosing, onAssertion, recordsOf } from '../verdict/section.js'
 import { budgetAnnotation } from './annotation.js'
@@ -45,7 +46,10 @@ const withPageOwner = () =>
       onCleanup(async () => {
         // The reporter reads the budgets from the test's meta after the run.
         const records = recordsOf(measurement)
-        if (records.length) task.meta.pageBudget = [...records]
+        if (records.length) {
+          task.meta.pageBudget = [...records]
+          task.meta.pageBudgetKernel = await sessionKernel(pageBudget)
+        }
         await endSection(measurement)
       })
       return measurement

@@ -3,11 +3,14 @@ import { reportPath } from '../io/paths.js'
 import { reportTest } from '../report/records.js'
 import { REPORT_FILE, type ReportTest } from '../report/schema.js'
 import { summary } from '../report/summary.js'
-import { ReportWriter } from '../report/writer.js'
+import { ReportFiles } from '../report/writer.js'
 import '../vitest/expect.js'
 
 export interface PageBudgetReporterOptions {
-  /** Where page-budget-report.json goes (relative to the working directory); default `page-budget-report.json`. */
+  /**
+   * Where page-budget-report.json goes (relative to the working directory); default
+   * `page-budget-report.json`. With `[project]` in it, one report per project.
+   */
   outputFile?: string
   print?: (text: string) => void
 }
@@ -19,11 +22,11 @@ export interface PageBudgetReporterOptions {
  */
 export class PageBudgetReporter implements Reporter {
   readonly #print: (text: string) => void
-  readonly #writer: ReportWriter
+  readonly #writer: ReportFiles
 
   constructor(options: PageBudgetReporterOptions = {}) {
     this.#print = options.print ?? ((text) => process.stdout.write(`${text}\n`))
-    this.#writer = new ReportWriter(options.outputFile ?? REPORT_FILE)
+    this.#writer = new ReportFiles(options.outputFile ?? REPORT_FILE)
   }
 
   async onTestModuleEnd(module: TestModule): Promise<void> {
@@ -42,5 +45,6 @@ function entry(testCase: TestCase): ReportTest {
   const file = reportPath(testCase.module.moduleId)
   const state = testCase.result().state
   const status = state === 'passed' || state === 'failed' ? state : 'skipped'
-  return reportTest({ file, title, project: testCase.project.name }, status, testCase.meta().pageBudget ?? [])
+  const meta = testCase.meta()
+  return reportTest({ file, title, project: testCase.project.name }, status, meta.pageBudget ?? [], meta.pageBudgetKernel)
 }

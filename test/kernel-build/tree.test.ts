@@ -45,7 +45,7 @@ describe('readKernelTree', () => {
     writeFileSync(join(dir, 'Makefile'), 'edited\n')
     const edited = await readKernelTree(dir)
     expect(edited.state).not.toBe(base.state)
-    expect(edited.description).toMatch(/\+ uncommitted changes$/)
+    expect(edited.description).toMatch(/\+ uncommitted changes \(state [0-9a-f]{12}\)$/)
 
     writeFileSync(join(dir, 'new.c'), 'int x;\n')
     const untracked = await readKernelTree(dir)

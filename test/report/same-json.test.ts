@@ -38,6 +38,8 @@ describe('the Vitest and Playwright reporters', () => {
 
     const report = parseReport(JSON.parse(vitest.report), 'vitest report')
     expect(report.complete).toBe(true)
+    // A recording: the release it recorded, and nothing page-budget booted.
+    expect(report.tests.map((test) => test.kernel)).toEqual([0, 1].map(() => ({ version: '7.2.13', source: null, config: null })))
     expect(report.tests.map((test) => [test.title.join(' > '), test.status, test.records.map((r) => r.held)])).toEqual([
       ['dd to tmpfs > breaks a budget too small', 'failed', [false]],
       ['dd to tmpfs > stays in budget', 'passed', [true, true, true]],

@@ -31,7 +31,7 @@ export function connectVm(socketPath: string): Promise<Target> {
           const hello = decodeHello(frame.payload)
           target = new QemuTarget(channel, hello.description ?? `qemu via ${socketPath}`, async () => {
             socket.end()
-          }, hello.console_log)
+          }, hello.console_log, hello.kernel_image)
           resolve(target)
         } else if (frame.type === FrameType.Gone) {
           const gone = new VmError(Buffer.from(frame.payload).toString('utf8'))

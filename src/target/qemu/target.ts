@@ -19,17 +19,19 @@ const KERNEL_LOG_BYTES = 256 << 10
 export class QemuTarget implements Target {
   readonly description: string
   readonly disposable = true
+  readonly kernelImage: string | undefined
   readonly #channel: RequestChannel
   readonly #close: () => Promise<void>
   readonly #paths = kernelPaths()
   /** The guest's console as QEMU writes it on this host (the broker's HELLO names it). */
   readonly #consoleLog: string | undefined
 
-  constructor(channel: RequestChannel, description: string, close: () => Promise<void>, consoleLog?: string) {
+  constructor(channel: RequestChannel, description: string, close: () => Promise<void>, consoleLog?: string, kernelImage?: string) {
     this.#channel = channel
     this.description = description
     this.#close = close
     this.#consoleLog = consoleLog
+    this.kernelImage = kernelImage
   }
 
   async kernelLog(): Promise<string> {

@@ -113,7 +113,7 @@ export async function startVm(options: QemuOptions = { kind: 'qemu' }): Promise<
       await recordVerdict(cacheDir, version, 'fails', (kvmError as Error).message)
     }
   }
-  return runningVm(booted, accel, `qemu ${booted.link.hello.release ?? 'unknown'} (${accel}, ${memory} MiB)`)
+  return runningVm(booted, accel, `qemu ${booted.link.hello.release ?? 'unknown'} (${accel}, ${memory} MiB)`, kernel)
 }
 
 /** `console=ttyS0 page_owner=on panic=-1`, the swap size, shares and disks for init, then the caller's additions. */
@@ -163,11 +163,11 @@ async function resolveKernel(options: QemuOptions, cacheDir: string): Promise<st
  * way the VM ends (stop(), QEMU exiting, the agent connection breaking) every open request
  * everywhere fails with one VmError that says how it ended.
  */
-async function runningVm(booted: BootedVm, accel: Accel, description: string): Promise<QemuVm> {
+async function runningVm(booted: BootedVm, accel: Accel, description: string, kernel: string): Promise<QemuVm> {
   const { qemu } = booted
   const { hub, hello } = booted.link
   const socketPath = join(booted.runDir, 'broker.sock')
-  const broker = await startBroker(hub, socketPath, { ...hello, description, console_log: booted.consoleLog })
+  const broker = await startBroker(hub, socketPath, { ...hello, description, console_log: booted.consoleLog, kernel_image: kernel })
   let stopping = false
   // An oops or BUG may leave the guest running but untrustworthy: stop it, and fail every
   // request with the report. (A panic ends the VM by itself: panic=-1 and -no-reboot.)
@@ -197,7 +197,7 @@ async function runningVm(booted: BootedVm, accel: Accel, description: string): P
   const { channel, detach } = attachChannel(hub)
 
   return {
-    target: new QemuTarget(channel, description, async () => detach(), booted.consoleLog),
+    target: new QemuTarget(channel, description, async () => detach(), booted.consoleLog, kernel),
     socketPath,
     bootId: hello.boot_id ?? 'unknown',
     kernelRelease: hello.release ?? 'unknown',
