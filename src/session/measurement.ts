@@ -2,7 +2,7 @@ import { ExecError, UsageError } from '../errors.js'
 import { sampleOwners, type OwnersSample } from '../snapshot/owners.js'
 import type { StackSelector } from '../select/selector.js'
 import { computeDelta, type Delta } from '../select/delta.js'
-import { countsFor, type Include } from '../snapshot/include.js'
+import { countsFor, needsSwap, type Include } from '../snapshot/include.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { drainPageBatches } from '../target/drain.js'
 import { explainKill } from '../target/oom.js'
@@ -51,16 +51,16 @@ export class Measurement {
     this.#end = end
   }
 
-  /** Pages per stack now. */
-  snapshot(label = 'now'): Promise<Snapshot> {
+  /** Pages per stack now; with `swap`, also those in swap (Session.sample). */
+  snapshot(label = 'now', options: { swap?: boolean } = {}): Promise<Snapshot> {
     this.#assertOpen()
-    return this.session.sample(label)
+    return this.session.sample(label, options)
   }
 
-  /** Remembers now as `name`, for `{ since: name }`. */
-  async mark(name: string, options: { owners?: boolean } = {}): Promise<Snapshot> {
+  /** Remembers now as `name`, for `{ since: name }`; `swap` reads pages in swap too, for `include`. */
+  async mark(name: string, options: { owners?: boolean; swap?: boolean } = {}): Promise<Snapshot> {
     if (typeof name !== 'string' || name === '') throw new UsageError('mark(name) needs a non-empty name')
-    const snapshot = await this.snapshot(name)
+    const snapshot = await this.snapshot(name, { ...(options.swap !== undefined && { swap: options.swap }) })
     this.#marks.set(name, snapshot)
     // Owner questions ("which process") need the per-page files as they are now: read them
     // here only when asked, because they are large (45 MB for a 1 GB guest).
@@ -105,8 +105,9 @@ export class Measurement {
     const before = this.baseline(options.since)
     const selector = this.session.selector(options)
     const repeated = options.since === undefined ? undefined : this.#repeats.get(options.since)
-    const after = repeated?.after ?? (await this.snapshot(label))
-    const counted = (snapshot: Snapshot) => ({ ...snapshot, counts: countsFor(snapshot, options.include) })
+    const after = repeated?.after ?? (await this.snapshot(label, { ...(needsSwap(options.include) && { swap: true }) }))
+    const tracking = this.session.capabilities.files.swap_page_owner
+    const counted = (snapshot: Snapshot) => ({ ...snapshot, counts: countsFor(snapshot, options.include, tracking) })
     return computeDelta(counted(before), counted(after), this.session.stacks, selector, this.session.pageSize)
   }
 

@@ -20,6 +20,12 @@ export interface SessionOptions {
   lock?: boolean
   /** How long a measured section waits for another process's (ms, default 10 minutes). */
   lockTimeout?: number
+  /**
+   * On a kernel with the swap RFC, read swap_page_owner with every snapshot (default false), so
+   * that any delta can count `include: 'swap'` or `'resident'`. Otherwise it is read only for
+   * owners, marks taken with `{ swap: true }` and the snapshots of deltas that count swap.
+   */
+  countSwap?: boolean
   /** Where notices (a slower fallback path in use) go; default console.warn. */
   log?: (message: string) => void
 }

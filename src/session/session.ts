@@ -54,12 +54,16 @@ export class Session {
     return this.capabilities.pageSize
   }
 
-  /** Pages per stack now. */
-  async sample(label: string): Promise<Snapshot> {
+  /**
+   * Pages per stack now. With the swap RFC, `swap` (default: the session's countSwap) also reads
+   * how many of each stack's pages are in swap: swap_page_owner is large (13 MB in a 640 MiB
+   * guest), so it is read only for the deltas and owners that count swap.
+   */
+  async sample(label: string, options: { swap?: boolean } = {}): Promise<Snapshot> {
     const takenAt = Date.now()
     const counts = await readCounts(this.target, this.capabilities.path, this.stacks)
-    // With the swap RFC, every sample also says how many of each stack's pages are in swap.
-    const swap = this.capabilities.files.swap_page_owner ? await readSwapCounts(this.target, this.stacks) : undefined
+    const readSwap = this.capabilities.files.swap_page_owner && (options.swap ?? this.options.countSwap ?? false)
+    const swap = readSwap ? await readSwapCounts(this.target, this.stacks) : undefined
     this.#samples++
     return { label, takenAt, bootId: this.capabilities.bootId, path: this.capabilities.path, counts, ...(swap && { swap }), total: sumPages(counts) }
   }

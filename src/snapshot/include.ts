@@ -1,4 +1,4 @@
-import { UnsupportedKernelError } from '../errors.js'
+import { UnsupportedKernelError, UsageError } from '../errors.js'
 import type { HandleCounts } from '../format/types.js'
 import type { Snapshot } from './snapshot.js'
 
@@ -9,10 +9,19 @@ import type { Snapshot } from './snapshot.js'
  */
 export type Include = 'resident' | 'swap' | 'all'
 
-/** The snapshot's counts for `include`, never counting a page twice. Absent: as show_handles counts. */
-export function countsFor(snapshot: Snapshot, include: Include | undefined): HandleCounts {
+/** Whether counting `include` needs swap_page_owner read with the snapshots (costly: read only then). */
+export function needsSwap(include: Include | undefined): boolean {
+  return include === 'swap' || include === 'resident'
+}
+
+/**
+ * The snapshot's counts for `include`, never counting a page twice. Absent: as show_handles counts.
+ * `tracking`: whether the kernel has swap_page_owner; a snapshot taken there without reading it
+ * cannot say which pages are in swap.
+ */
+export function countsFor(snapshot: Snapshot, include: Include | undefined, tracking: boolean): HandleCounts {
   if (include === undefined) return snapshot.counts
-  if (!snapshot.swap) {
+  if (!tracking) {
     if (include === 'resident') return snapshot.counts
     throw new UnsupportedKernelError(
       `include: '${include}' needs pages in swap, and this kernel does not track them (no /sys/kernel/debug/swap_page_owner)`,
@@ -20,9 +29,15 @@ export function countsFor(snapshot: Snapshot, include: Include | undefined): Han
     )
   }
   if (include === 'all') return snapshot.counts
-  if (include === 'swap') return snapshot.swap
+  const swap = snapshot.swap
+  if (!swap) {
+    throw new UsageError(`include: '${include}' needs swap_page_owner read at '${snapshot.label}', and it was not: it is read only when asked, since it is large`, {
+      hint: 'open the session with { countSwap: true } (the page-budget config) to read it with every snapshot, or take the baseline with mark(name, { swap: true }) and measure { since: name }',
+    })
+  }
+  if (include === 'swap') return swap
   const resident = new Map(snapshot.counts)
-  for (const [key, pages] of snapshot.swap) {
+  for (const [key, pages] of swap) {
     const left = (resident.get(key) ?? 0) - pages
     if (left > 0) resident.set(key, left)
     else resident.delete(key)

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest/expect.js'
 import { UnsupportedKernelError, UsageError } from '../../src/errors.js'
+import type { SessionOptions } from '../../src/session/options.js'
 import { Session } from '../../src/session/session.js'
 import { ReplayTarget } from '../../src/target/replay.js'
 import { recordsOf } from '../../src/verdict/section.js'
@@ -14,9 +15,9 @@ const RFC = fileURLToPath(new URL('../fixtures/rfc-swap-after', import.meta.url)
 const ddWrite = { frames: ['shmem_*', 'vfs_write'] }
 
 /** Start at `before`, mark `written` with owners, then move to `to`: the swap scenario's three instants. */
-async function swapScenario(to: 'after' | 'stolen' | 'swapped', dir = RFC) {
+async function swapScenario(to: 'after' | 'stolen' | 'swapped', dir = RFC, options: SessionOptions = {}) {
   const replay = new ReplayTarget({ dir, step: 'before' })
-  const session = await Session.open(replay, { cacheDir: tempDir() })
+  const session = await Session.open(replay, { cacheDir: tempDir(), ...options })
   const pageOwner = await session.begin()
   replay.step('written')
   await pageOwner.mark('written', { owners: true })
@@ -140,7 +141,7 @@ describe('toRemainOwnedBy stacks (show_handles)', () => {
 
 describe('include: which pages a budget counts', () => {
   it('counts dd\'s pages in swap, in memory, and both, never twice', async () => {
-    const { pageOwner } = await swapScenario('after')
+    const { pageOwner } = await swapScenario('after', RFC, { countSwap: true })
     expect((await pageOwner.delta({ ...ddWrite, include: 'swap' })).pages).toBe(25000)
     expect((await pageOwner.delta({ ...ddWrite, include: 'resident' })).pages).toBe(65536 - 25000)
     expect((await pageOwner.delta({ ...ddWrite, include: 'all' })).pages).toBe(65536)
