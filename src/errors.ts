@@ -87,6 +87,19 @@ export class PageOwnerDisabledError extends PageBudgetError {
   }
 }
 
+/**
+ * A test asked for call sites (`sites: [...]`), and the kernel's /proc/allocinfo cannot answer:
+ * not built (no CONFIG_MEM_ALLOC_PROFILING), or built but not counting (vm.mem_profiling is 0,
+ * or `never` from boot, which also removes the file).
+ */
+export class AllocInfoUnavailableError extends PageBudgetError {
+  readonly reason: 'not-built' | 'off'
+  constructor(reason: 'not-built' | 'off', message: string, hint: string) {
+    super('E_ALLOCINFO_OFF', message, { hint })
+    this.reason = reason
+  }
+}
+
 /** A non-zero count_threshold hides small stacks from show_handles and show_stacks, corrupting deltas. */
 export class CountThresholdError extends PageBudgetError {
   readonly threshold: number

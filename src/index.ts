@@ -17,6 +17,8 @@ export type { RepeatOptions } from './session/repeat.js'
 
 // What a measurement returns.
 export type { Delta, DeltaStack } from './select/delta.js'
+export type { SiteDelta } from './select/site-delta.js'
+export { parseAllocInfo, type AllocInfo, type Site, type SiteChange, type SiteCount } from './format/allocinfo.js'
 export type { Snapshot } from './snapshot/snapshot.js'
 export type { OwnerEntry, OwnersSample } from './snapshot/owners.js'
 export type { Include } from './snapshot/include.js'

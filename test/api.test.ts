@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 describe('the exports of each entry', () => {
   it('page-budget: errors, sessions, amounts, targets and the streaming readers', async () => {
     expect(Object.keys(await import('../src/index.js')).sort()).toEqual([
+      'AllocInfoUnavailableError',
       'BinaryFileError',
       'CommandTarget',
       'CountThresholdError',
@@ -45,6 +46,7 @@ describe('the exports of each entry', () => {
       'openFile',
       'openSession',
       'pageOwnerRecords',
+      'parseAllocInfo',
       'parseBudget',
       'parseCountThreshold',
       'parseShowHandles',

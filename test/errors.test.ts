@@ -106,6 +106,15 @@ const PRODUCERS: Record<string, () => Promise<errors.PageBudgetError>> = {
   },
   OomKilledError: async () => (await explainKill(oomTarget, 'dd if=/dev/zero of=/tmpfs/x', { exitCode: 137, stdout: '', stderr: 'Killed' }, 1000))!,
   UsageError: () => errorOf(() => parseBudget('lots', 4096)),
+  AllocInfoUnavailableError: async () => {
+    const session = await openSession(new ReplayTarget({ dir: CAPTURE, step: 'before' }))
+    const measurement = await session.begin()
+    try {
+      return await errorOf(measurement.delta({ sites: ['fs/dcache.c:*'] }))
+    } finally {
+      await measurement.end()
+    }
+  },
   KernelBuildError: () => errorOf(checkBuildTools({ hasCommand: async (name) => name !== 'bison', hasHeader: async () => true })),
   UnawaitedAssertionError: async () => {
     const session = await openSession(new LocalTarget({ debugfs: fakeDebugfs() }))

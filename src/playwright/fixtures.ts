@@ -98,8 +98,7 @@ const stepPerBudget: AssertionListener = (call, site, record) =>
         const judged = await record
         if (!judged.held) throw new Error(`${judged.selector}: expected ${judged.negated ? 'not ' : ''}${judged.expected}, measured ${judged.measured.pages} pages`)
       },
-      // The column is not kept; the line is what reports show.
-      { box: true, ...(site && { location: { file: resolve(site.file), line: site.line, column: 1 } }) },
+      { box: true, ...(site && { location: { file: resolve(site.file), line: site.line, column: site.column ?? 1 } }) },
     )
     .catch(() => undefined)
 

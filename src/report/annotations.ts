@@ -1,12 +1,13 @@
 import type { Breach } from './check.js'
 
 /**
- * GitHub Actions workflow commands: `::error file=F,line=L,title=T::message`, shown on the
+ * GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=T::message`, shown on the
  * pull request's diff at the assertion. Data and properties are escaped as the runner expects.
  */
 export function githubAnnotation(breach: Breach): string {
   const properties = [
     ...(breach.location ? [`file=${escapeProperty(breach.location.file)}`, `line=${breach.location.line}`] : []),
+    ...(breach.location?.column !== undefined ? [`col=${breach.location.column}`] : []),
     `title=${escapeProperty('page-budget')}`,
   ]
   return `::error ${properties.join(',')}::${escapeData(breach.message)}`

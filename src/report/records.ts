@@ -22,6 +22,7 @@ export function reportRecord(record: BudgetRecord): ReportRecord {
     held: record.held,
     location: record.location ?? null,
     top: record.top,
+    ...(record.sites && { sites: record.sites, calls: record.calls }),
     baseline: record.baseline ?? null,
   }
 }

@@ -12,7 +12,7 @@ import { KernelTag } from '../kernel-build/tag.js'
 export const REPORT_VERSION = 1
 
 export const ReportAmount = z.object({
-  pages: z.number().describe('base pages (an order-2 allocation counts 4); fractional only for byte budgets'),
+  pages: z.number().describe('base pages (an order-2 allocation counts 4); fractional for byte budgets and call sites (bytes over the page size)'),
   bytes: z.number().describe('pages times the page size of the kernel measured'),
 })
 export type ReportAmount = z.infer<typeof ReportAmount>
@@ -28,6 +28,13 @@ export const ReportStack = z.object({
 })
 export type ReportStack = z.infer<typeof ReportStack>
 
+export const ReportSite = z.object({
+  site: z.string().describe('a call site from /proc/allocinfo, as its tag reads: `fs/dcache.c:1690 func:__d_alloc`'),
+  bytes: z.number().int().describe('bytes gained at this site (negative: freed)'),
+  calls: z.number().int().describe('calls (allocations still held) gained at this site'),
+})
+export type ReportSite = z.infer<typeof ReportSite>
+
 export const ReportRecord = z.object({
   call: z.string().describe("the assertion as written: `toAllocateAtMost('258 MiB')`, `.not.` prefixed when negated"),
   negated: z.boolean().describe('whether the assertion was written with `.not`'),
@@ -39,8 +46,13 @@ export const ReportRecord = z.object({
   measured: ReportAmount.describe('what the selected stacks gained'),
   headroom: ReportAmount.nullable().describe('distance from the measured value to the nearest end of the budget (negative: breached); null when negated'),
   held: z.boolean().describe('whether the assertion held (`.not` taken into account)'),
-  location: z.object({ file: z.string(), line: z.number().int() }).nullable().describe('the assertion in the source, file relative to the working directory'),
-  top: z.array(ReportStack).describe('the selected stacks that changed most, largest first'),
+  location: z.object({ file: z.string(), line: z.number().int(), column: z.number().int().optional() }).nullable().describe('the assertion in the source, file relative to the working directory'),
+  top: z.array(ReportStack).describe('the selected stacks that changed most, largest first (empty for a `sites` budget)'),
+  sites: z.array(ReportSite).optional().describe('for a `sites` budget: the selected call sites that changed most, largest first'),
+  calls: z
+    .object({ measured: z.number().int(), min: z.number().int().optional(), max: z.number().int().optional() })
+    .optional()
+    .describe('for a `sites` budget: the calls (allocations still held) gained, and the limits the assertion set on them'),
   baseline: z
     .object({ pages: z.number().nullable(), status: z.enum(['compared', 'written', 'updated']) })
     .nullable()

@@ -11,6 +11,8 @@ export interface DeltaStack extends DeltaRow {
 
 /** What changed between two snapshots, for the stacks a selector picks. */
 export interface Delta {
+  /** Pages per stack from page_owner (a selector on `sites` gives a SiteDelta instead). */
+  source: 'stacks'
   before: Snapshot
   after: Snapshot
   /** The selector in words (`shmem_* & vfs_write`). */
@@ -49,5 +51,5 @@ export async function computeDelta(
     rows.push({ ...row, frames: stack })
   }
   rows.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || a.key - b.key)
-  return { before, after, selector: selector.description, pages, bytes: pages * pageSize, totalPages, rows, pageSize }
+  return { source: 'stacks', before, after, selector: selector.description, pages, bytes: pages * pageSize, totalPages, rows, pageSize }
 }

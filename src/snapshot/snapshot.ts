@@ -1,3 +1,4 @@
+import type { SiteCount } from '../format/allocinfo.js'
 import type { HandleCounts } from '../format/types.js'
 import type { SamplePath } from '../format/detect.js'
 
@@ -15,4 +16,6 @@ export interface Snapshot {
   readonly swap?: HandleCounts
   /** Pages held by all listed stacks. */
   readonly total: number
+  /** Bytes and calls per call site, from /proc/allocinfo, where the kernel counts them. */
+  readonly sites?: ReadonlyMap<string, SiteCount>
 }

@@ -14,6 +14,9 @@ export function kernelPaths(debugfsRoot = '/sys/kernel/debug'): Record<KernelFil
     count_threshold: `${stacks}/count_threshold`,
     page_owner: `${debugfsRoot}/page_owner`,
     swap_page_owner: `${debugfsRoot}/swap_page_owner`,
+    // CONFIG_MEM_ALLOC_PROFILING: bytes and calls per call site, and the switch that turns counting on.
+    allocinfo: '/proc/allocinfo',
+    mem_profiling: '/proc/sys/vm/mem_profiling',
     boot_id: '/proc/sys/kernel/random/boot_id',
     version: '/proc/version',
     cmdline: '/proc/cmdline',

@@ -1,6 +1,7 @@
 import { PageOwnerDisabledError, UnsupportedKernelError } from '../errors.js'
 import { parseCountThreshold } from '../format/count-threshold.js'
 import type { SamplePath } from '../format/detect.js'
+import { probeAllocInfo, type AllocInfoState } from './allocinfo.js'
 import { fileContains, readText, where } from './read.js'
 import type { KernelFile, Target } from './types.js'
 
@@ -20,6 +21,8 @@ export interface Capabilities {
   files: Record<'show_handles' | 'show_stacks_handles' | 'show_stacks' | 'page_owner' | 'swap_page_owner' | 'count_threshold', boolean>
   countThreshold: number
   path: SamplePath
+  /** Whether /proc/allocinfo counts bytes per call site, for budgets on `sites`. */
+  allocinfo: AllocInfoState
 }
 
 const PROBED = ['show_handles', 'show_stacks_handles', 'show_stacks', 'page_owner', 'swap_page_owner', 'count_threshold'] as const
@@ -33,11 +36,12 @@ export async function probe(target: Target): Promise<Capabilities> {
     : files.show_stacks ? 'show_stacks' : files.page_owner ? 'page_owner' : undefined
   if (!path) throw await explainMissingPageOwner(target)
 
-  const [bootId, version, pageSize, countThreshold] = await Promise.all([
+  const [bootId, version, pageSize, countThreshold, allocinfo] = await Promise.all([
     optionalText(target, 'boot_id'),
     optionalText(target, 'version'),
     readPageSize(target),
     files.count_threshold ? parseCountThreshold(target.read('count_threshold'), where(target, 'count_threshold')) : Promise.resolve(0),
+    probeAllocInfo(target),
   ])
   return {
     bootId: bootId?.trim() || 'unknown-boot',
@@ -47,6 +51,7 @@ export async function probe(target: Target): Promise<Capabilities> {
     files,
     countThreshold,
     path,
+    allocinfo,
   }
 }
 

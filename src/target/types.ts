@@ -11,6 +11,8 @@ export type KernelFile =
   | 'count_threshold'
   | 'page_owner'
   | 'swap_page_owner'
+  | 'allocinfo'
+  | 'mem_profiling'
   | 'boot_id'
   | 'version'
   | 'cmdline'

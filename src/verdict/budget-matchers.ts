@@ -1,5 +1,7 @@
 import { UsageError } from '../errors.js'
-import { formatAmount, parseBudget, toleranceAllowance, type Amount, type Budget, type Tolerance } from '../amount.js'
+import { formatAmount, formatBytes, parseBudget, toleranceAllowance, type Amount, type Budget, type Tolerance } from '../amount.js'
+import type { Delta } from '../select/delta.js'
+import type { SiteDelta } from '../select/site-delta.js'
 import type { DeltaOptions } from '../session/measurement.js'
 import { formatMessage } from './message.js'
 import { asMeasurement, show, type Assertion, type Judgement, type Judges } from './receiver.js'
@@ -28,10 +30,16 @@ export interface FreeOptions extends BudgetOptions {
 export interface BudgetOptions extends DeltaOptions {
   /** Slack added to the budget (`'1 MiB'`, `'5%'`, `{ pages: 10 }`); default from the session options. */
   tolerance?: Tolerance
+  /**
+   * With `sites`: a limit on the calls (allocations still held) gained as well, read the way the
+   * matcher reads its budget (at most for toAllocateAtMost and toFreeAll, at least for
+   * toAllocateAtLeast), or `{ min?, max? }`. Both the bytes and the calls must hold.
+   */
+  calls?: number | { min?: number; max?: number }
 }
 
 
-/** The pages a matcher accepts: `min <= delta <= max`, tolerance already applied. */
+/** What a matcher accepts: `min <= delta <= max` in the scale's unit, tolerance already applied. */
 interface Bounds {
   min?: number
   max?: number
@@ -43,13 +51,15 @@ interface Bounds {
   prepare?: () => Promise<void>
 }
 
+/** What a budget counts: pages of stacks, or bytes of call sites (`sites`). */
 interface Scale {
-  /** A budget argument in pages; throws UsageError on a malformed one. */
-  amount(budget: Budget): Amount
-  /** The tolerance in pages, relative to `base` for percentages. */
-  slack(base: Amount): number
-  /** Pages in words with bytes: `51200 pages (200 MiB)`. */
-  words(pages: number): string
+  /** A budget argument in the scale's unit; throws UsageError on a malformed one. */
+  amount(budget: Budget): number
+  /** The tolerance in the scale's unit, relative to `base` for percentages. */
+  slack(base: number): number
+  /** In words: `51200 pages (200 MiB)`, or `200 MiB` for call sites. */
+  words(value: number): string
+  unit: 'pages' | 'bytes'
 }
 
 /**
@@ -62,59 +72,102 @@ async function judge(
   received: unknown,
   options: BudgetOptions | undefined,
   boundsOf: (scale: Scale) => Bounds,
+  callsOf: (calls: number) => CallBounds = (calls) => ({ max: calls }),
 ): Promise<Judgement> {
   const { call } = assertion
   const measurement = asMeasurement(received, call.matcher)
   const session = measurement.session
   const pageSize = session.pageSize
   const tolerance = options?.tolerance ?? session.options.tolerance
-  const words = (pages: number) => formatAmount(pages, pageSize)
-  const bounds = boundsOf({
-    amount: (budget) => parseBudget(budget, pageSize),
-    slack: (base) => toleranceAllowance(tolerance, base, pageSize).pages,
-    words,
-  })
   const selector = session.selector(options)
+  const sites = selector.source === 'sites'
+  const inUnit = (amount: Amount) => (sites ? amount.bytes : amount.pages)
+  const words = sites ? formatBytes : (pages: number) => formatAmount(pages, pageSize)
+  const toAmount = (value: number): Amount => (sites ? { bytes: value, pages: value / pageSize } : { pages: value, bytes: value * pageSize })
+  const bounds = boundsOf({
+    amount: (budget) => inUnit(parseBudget(budget, pageSize)),
+    slack: (base) => inUnit(toleranceAllowance(tolerance, toAmount(base), pageSize)),
+    words,
+    unit: sites ? 'bytes' : 'pages',
+  })
+  const calls = callLimits(options?.calls, sites, call.matcher, callsOf)
   const isNot = call.negated
   const deadline = pollDeadline(bounds.settle ?? 0, testOf(measurement)?.deadline)
   const sample = async () => {
     await bounds.prepare?.()
     return measurement.delta(options, 'expect')
   }
-  const outside = (pages: number) => ({
-    over: bounds.max === undefined ? 0 : pages - bounds.max,
-    under: bounds.min === undefined ? 0 : bounds.min - pages,
-  })
+  const judged = (delta: Delta | SiteDelta) => {
+    const value = delta.source === 'sites' ? delta.bytes : delta.pages
+    const count = delta.source === 'sites' ? delta.calls : 0
+    return { value, count, over: beyond(value, bounds), callsOver: calls ? beyond(count, calls) : { over: 0, under: 0 } }
+  }
+  const holds = (j: ReturnType<typeof judged>) => j.over.over <= 0 && j.over.under <= 0 && j.callsOver.over <= 0 && j.callsOver.under <= 0
   let delta = await sample()
-  let { over, under } = outside(delta.pages)
+  let now = judged(delta)
   // The kernel frees lazily (per-CPU page lists, RCU): re-sample until the assertion as written
   // holds (`.not` included, so `.not.toFreeAll()` returns as soon as pages are seen held) or the
   // time is up.
-  while ((over <= 0 && under <= 0) === isNot && Date.now() < deadline) {
+  while (holds(now) === isNot && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS))
     delta = await sample()
-    ;({ over, under } = outside(delta.pages))
+    now = judged(delta)
   }
-  const pass = over <= 0 && under <= 0
-  const verdict = over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined
+  const pass = holds(now)
+  const { over, under } = now.over
+  const verdicts = [
+    over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined,
+    now.callsOver.over > 0 ? `${now.callsOver.over} calls over` : now.callsOver.under > 0 ? `${now.callsOver.under} calls short` : undefined,
+  ].filter(Boolean)
+  const expected = bounds.expected + (calls ? `, ${callWords(calls)}` : '')
   return {
     result: {
       pass,
-      message: () => formatMessage({ call, expected: bounds.expected, delta, selector, verdict }),
+      message: () => formatMessage({ call, expected, delta, selector, ...(verdicts.length && { verdict: verdicts.join(', ') }) }),
     },
     record: budgetRecord({
       call,
       site: assertion.site,
       selector: delta.selector,
-      expected: bounds.expected,
-      pages: delta.pages,
+      expected,
+      pages: now.value,
       pageSize,
+      ...(sites && { unit: 'bytes' as const, calls: { measured: now.count, ...calls } }),
       pass,
       bounds,
       rows: delta.rows,
       keep: selector.names,
     }),
   }
+}
+
+/** The calls a `sites` budget accepts. */
+interface CallBounds {
+  min?: number
+  max?: number
+}
+
+/** How far `value` lies outside `[min, max]`: `over` the top, `under` the bottom (0 or less: inside). */
+function beyond(value: number, bounds: { min?: number; max?: number }): { over: number; under: number } {
+  return { over: bounds.max === undefined ? 0 : value - bounds.max, under: bounds.min === undefined ? 0 : bounds.min - value }
+}
+
+/** The `calls` option, checked: only with `sites`, whole numbers, a plain number read as the matcher reads its budget. */
+function callLimits(calls: BudgetOptions['calls'], sites: boolean, matcher: string, callsOf: (calls: number) => CallBounds): CallBounds | undefined {
+  if (calls === undefined) return undefined
+  if (!sites) throw new UsageError(`${matcher}: calls limits count allocations at call sites: give sites too`, { hint: "for example { sites: ['fs/dcache.c:*'], calls: 1000 }" })
+  const whole = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
+  const bounds = typeof calls === 'number' ? callsOf(calls) : calls
+  const given = typeof bounds === 'object' && bounds !== null ? Object.entries(bounds) : []
+  if (given.length === 0 || given.some(([key, n]) => (key !== 'min' && key !== 'max') || !whole(n)) || (bounds.min ?? 0) > (bounds.max ?? Infinity)) {
+    throw new UsageError(`${matcher}: calls must be a whole number >= 0 or { min?, max? } with min <= max, got ${show(calls)}`)
+  }
+  return bounds
+}
+
+function callWords({ min, max }: CallBounds): string {
+  if (min !== undefined && max !== undefined) return `between ${min} and ${max} calls`
+  return min !== undefined ? `at least ${min} calls` : `at most ${max} calls`
 }
 
 /**
@@ -127,8 +180,8 @@ function pollDeadline(settle: number, testDeadline: number | undefined): number 
   return testDeadline === undefined ? wanted : Math.min(wanted, testDeadline - DEADLINE_MARGIN_MS)
 }
 
-function toleranceNote(pages: number, words: Scale['words']): string {
-  return pages === 0 ? '' : ` with ${words(pages)} tolerance`
+function toleranceNote(value: number, words: Scale['words']): string {
+  return value === 0 ? '' : ` with ${words(value)} tolerance`
 }
 
 export const budgetMatchers: Judges<'toAllocateAtMost' | 'toAllocateAtLeast' | 'toAllocateBetween' | 'toFreeAll'> = {
@@ -136,28 +189,30 @@ export const budgetMatchers: Judges<'toAllocateAtMost' | 'toAllocateAtLeast' | '
     return judge(this, received, options, ({ amount, slack, words }) => {
       const limit = amount(budget)
       const extra = slack(limit)
-      return { max: limit.pages + extra, expected: `at most ${words(limit.pages)}${toleranceNote(extra, words)}` }
+      return { max: limit + extra, expected: `at most ${words(limit)}${toleranceNote(extra, words)}` }
     })
   },
   async toAllocateAtLeast(received, budget, options) {
     return judge(this, received, options, ({ amount, slack, words }) => {
       const limit = amount(budget)
       const extra = slack(limit)
-      return { min: limit.pages - extra, expected: `at least ${words(limit.pages)}${toleranceNote(extra, words)}` }
-    })
+      return { min: limit - extra, expected: `at least ${words(limit)}${toleranceNote(extra, words)}` }
+    }, (calls) => ({ min: calls }))
   },
   async toAllocateBetween(received, low, high, options) {
     return judge(this, received, options, ({ amount, slack, words }) => {
       const min = amount(low)
       const max = amount(high)
-      if (min.pages > max.pages) throw new UsageError(`toAllocateBetween(${this.call.args}): the lower bound is above the upper one`)
+      if (min > max) throw new UsageError(`toAllocateBetween(${this.call.args}): the lower bound is above the upper one`)
       const below = slack(min)
       const above = slack(max)
       return {
-        min: min.pages - below,
-        max: max.pages + above,
-        expected: `between ${words(min.pages)} and ${words(max.pages)}${toleranceNote(Math.max(below, above), words)}`,
+        min: min - below,
+        max: max + above,
+        expected: `between ${words(min)} and ${words(max)}${toleranceNote(Math.max(below, above), words)}`,
       }
+    }, () => {
+      throw new UsageError(`toAllocateBetween(${this.call.args}): calls needs both ends here, { min, max }`)
     })
   },
   async toFreeAll(received, options) {
@@ -165,9 +220,9 @@ export const budgetMatchers: Judges<'toAllocateAtMost' | 'toAllocateAtLeast' | '
     if (typeof settle !== 'number' || !(settle >= 0)) throw new UsageError(`toFreeAll: settle must be milliseconds >= 0, got ${show(settle)}`)
     const measurement = asMeasurement(received, 'toFreeAll')
     const drain = options?.drain ?? measurement.session.target.disposable === true
-    return judge(this, received, options, ({ slack, words }) => {
-      const extra = slack({ pages: 0, bytes: 0 })
-      return { max: extra, expected: `no pages still held${toleranceNote(extra, words)}`, settle, ...(drain && { prepare: () => measurement.drain() }) }
+    return judge(this, received, options, ({ slack, words, unit }) => {
+      const extra = slack(0)
+      return { max: extra, expected: `no ${unit} still held${toleranceNote(extra, words)}`, settle, ...(drain && { prepare: () => measurement.drain() }) }
     })
   },
 }

@@ -2,9 +2,10 @@ import type { Frame } from '../format/types.js'
 import { trimFrames } from '../select/trim.js'
 import type { CompiledSelector } from '../select/selector.js'
 import type { Delta } from '../select/delta.js'
+import type { SiteDelta } from '../select/site-delta.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { SAMPLE_PATH_NOTES } from '../target/probe.js'
-import { formatAmount } from '../amount.js'
+import { formatAmount, formatBytes } from '../amount.js'
 import { callText, type Call } from './record.js'
 
 /** How many stacks a failure message lists. */
@@ -14,7 +15,7 @@ export interface MessageParts {
   call: Call
   /** `at most 51200 pages (200 MiB)`: the expectation, as the positive matcher states it. */
   expected: string
-  delta: Delta
+  delta: Delta | SiteDelta
   selector: CompiledSelector
   /** A sentence after Received, e.g. `14336 pages (56 MiB) over the budget`. */
   verdict?: string
@@ -29,18 +30,39 @@ export interface MessageParts {
  */
 export function formatMessage(parts: MessageParts): string {
   const { delta, selector } = parts
+  const sites = delta.source === 'sites'
+  const received = sites ? `${formatBytes(delta.bytes)} in ${delta.calls} ${Math.abs(delta.calls) === 1 ? 'call' : 'calls'}` : formatAmount(delta.pages, delta.pageSize)
   const lines = [
     `expect(pageOwner)${callText(parts.call)}`,
     '',
-    `Stacks:   ${delta.selector}`,
+    `${sites ? 'Sites:    ' : 'Stacks:   '}${delta.selector}`,
     `Expected: ${parts.call.negated ? 'not ' : ''}${parts.expected}`,
-    `Received: ${formatAmount(delta.pages, delta.pageSize)}${parts.verdict ? `, ${parts.verdict}` : ''}`,
+    `Received: ${received}${parts.verdict ? `, ${parts.verdict}` : ''}`,
     '',
     ...(parts.details?.length ? [...parts.details, ''] : []),
-    ...formatTopStacks(delta, selector),
-    formatComparison(delta),
+    ...(sites ? formatTopSites(delta) : formatTopStacks(delta, selector)),
+    sites ? formatSiteComparison(delta) : formatComparison(delta),
   ]
   return lines.join('\n')
+}
+
+function formatTopSites(delta: SiteDelta): string[] {
+  if (delta.rows.length === 0) return ['No selected call site changed.', '']
+  const shown = delta.rows.slice(0, TOP)
+  const sign = (n: number) => (n > 0 ? '+' : '')
+  return [
+    `Top call sites (${shown.length} of ${delta.rows.length} selected that changed):`,
+    ...shown.map((row) =>
+      `  ${row.key}: ${sign(row.bytes)}${formatBytes(row.bytes)} in ${sign(row.calls)}${row.calls} calls (${formatBytes(row.before)} -> ${formatBytes(row.after)})${row.accurate ? '' : ', accurate:no'}`),
+    '',
+  ]
+}
+
+function formatSiteComparison(delta: SiteDelta): string {
+  return [
+    formatCompared(delta.before, delta.after),
+    `          all call sites ${delta.totalBytes > 0 ? '+' : ''}${formatBytes(delta.totalBytes)}; read through /proc/allocinfo (bytes and calls per call site)`,
+  ].join('\n')
 }
 
 function formatTopStacks(delta: Delta, selector: CompiledSelector): string[] {

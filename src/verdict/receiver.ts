@@ -12,6 +12,11 @@ import type { BudgetRecord, Call, SourceLocation } from './record.js'
 export interface MatcherResult {
   pass: boolean
   message: () => string
+  /**
+   * A failure that does not stop the test: Playwright records it (testInfo._failWithError) and the
+   * test carries on, as its own snapshots do with a missing one. Other frameworks ignore it.
+   */
+  softError?: Error
 }
 
 /** The part of a framework's matcher state the core needs. */

@@ -2,6 +2,7 @@ import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Amount } from '../amount.js'
 import { reportPath } from '../io/paths.js'
+import type { SiteChange } from '../format/allocinfo.js'
 import type { DeltaStack } from '../select/delta.js'
 import type { CompiledSelector } from '../select/selector.js'
 import { trimFrames } from '../select/trim.js'
@@ -23,10 +24,11 @@ export function callText(call: Call): string {
   return `${call.negated ? '.not' : ''}.${call.matcher}(${call.args})`
 }
 
-/** Where the test wrote an assertion: file relative to the working directory, 1-based line. */
+/** Where the test wrote an assertion: file relative to the working directory, 1-based line and column. */
 export interface SourceLocation {
   file: string
   line: number
+  column?: number
 }
 
 export interface RecordStack {
@@ -37,6 +39,14 @@ export interface RecordStack {
   frames: string[]
   /** The whole stack as function names, innermost first: what stacks pair up by across kernels. */
   functions: string[]
+}
+
+/** A call site that changed (`sites` budgets): its tag, bytes and calls gained. */
+export interface RecordSite {
+  /** `fs/dcache.c:1690 func:__d_alloc`. */
+  site: string
+  bytes: number
+  calls: number
 }
 
 /** One budget assertion as it was judged: what reports, attachments and the run's table show. */
@@ -51,8 +61,11 @@ export interface BudgetRecord extends Call {
   held: boolean
   /** The range the positive matcher accepts, tolerance applied (an absent end is open). */
   budget: { min?: Amount; max?: Amount }
-  /** The selected stacks that changed most. */
+  /** The selected stacks that changed most (none for a `sites` budget). */
   top: RecordStack[]
+  /** For a `sites` budget: the selected call sites that changed most, and the calls gained with the limits set on them. */
+  sites?: RecordSite[]
+  calls?: { measured: number; min?: number; max?: number }
   location?: SourceLocation
   /** For baseline matchers: the stored pages compared against, and what happened to the file. */
   baseline?: { pages: number | null; status: 'compared' | 'written' | 'updated' }
@@ -67,21 +80,25 @@ export interface Judged {
   site: SourceLocation | undefined
   selector: string
   expected: string
-  /** Pages measured. */
+  /** Pages measured (bytes, with `unit: 'bytes'`). */
   pages: number
   pageSize: number
+  /** What `pages` and `bounds` count: pages (stacks, the default) or bytes (call sites). */
+  unit?: 'pages' | 'bytes'
   /** The matcher's pass, before `.not`. */
   pass: boolean
   bounds?: { min?: number; max?: number }
-  /** Stacks that changed, largest first, and the selector whose frames trimming keeps. */
-  rows?: readonly DeltaStack[]
+  /** Stacks (or sites) that changed, largest first, and the selector whose frames trimming keeps. */
+  rows?: readonly DeltaStack[] | readonly SiteChange[]
+  calls?: BudgetRecord['calls']
   keep?: CompiledSelector['names']
   baseline?: BudgetRecord['baseline']
 }
 
 /** The record of a judged assertion: the one place records are made. */
 export function budgetRecord(judged: Judged): BudgetRecord {
-  const amount = (pages: number): Amount => ({ pages, bytes: pages * judged.pageSize })
+  const amount = (value: number): Amount =>
+    judged.unit === 'bytes' ? { pages: value / judged.pageSize, bytes: value } : { pages: value, bytes: value * judged.pageSize }
   const budget: BudgetRecord['budget'] = {}
   if (judged.bounds?.min !== undefined) budget.min = amount(judged.bounds.min)
   if (judged.bounds?.max !== undefined) budget.max = amount(judged.bounds.max)
@@ -92,10 +109,18 @@ export function budgetRecord(judged: Judged): BudgetRecord {
     measured: amount(judged.pages),
     held: judged.pass !== judged.call.negated,
     budget,
-    top: (judged.rows ?? []).slice(0, TOP).map((row) => ({ handle: row.key, pages: row.delta, frames: trimFrames(row.frames, judged.keep), functions: functionNames(row.frames) })),
+    ...topOf(judged),
+    ...(judged.calls && { calls: judged.calls }),
     ...(judged.site && { location: judged.site }),
     ...(judged.baseline && { baseline: judged.baseline }),
   }
+}
+
+/** The stacks (or, for a `sites` budget, the call sites) that changed most. */
+function topOf(judged: Judged): Pick<BudgetRecord, 'top' | 'sites'> {
+  const rows = (judged.rows ?? []).slice(0, TOP)
+  if (judged.unit === 'bytes') return { top: [], sites: (rows as readonly SiteChange[]).map((row) => ({ site: row.key, bytes: row.bytes, calls: row.calls })) }
+  return { top: (rows as readonly DeltaStack[]).map((row) => ({ handle: row.key, pages: row.delta, frames: trimFrames(row.frames, judged.keep), functions: functionNames(row.frames) })) }
 }
 
 /**
@@ -115,11 +140,11 @@ export function callSite(): SourceLocation | undefined {
   const stack = new Error().stack ?? ''
   Error.stackTraceLimit = limit
   for (const line of stack.split('\n').slice(1)) {
-    const match = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):\d+\)?\s*$/.exec(line)
+    const match = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/.exec(line)
     if (!match) continue
     const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!
     if (OWN.some((own) => file.startsWith(own)) || file.includes(`${sep}node_modules${sep}`)) continue
-    return { file: reportPath(file), line: Number(match[2]) }
+    return { file: reportPath(file), line: Number(match[2]), column: Number(match[3]) }
   }
   return undefined
 }

@@ -1,4 +1,4 @@
-import { formatAmount } from '../amount.js'
+import { formatAmount, formatBytes } from '../amount.js'
 import { callText, type BudgetRecord } from '../verdict/record.js'
 
 /**
@@ -8,7 +8,7 @@ import { callText, type BudgetRecord } from '../verdict/record.js'
  */
 export function budgetAnnotation(record: BudgetRecord): { message: string; type: 'error' | 'notice' } {
   const { pages, bytes } = record.measured
-  const measured = formatAmount(pages, pages ? bytes / pages : 0)
+  const measured = record.calls ? `${formatBytes(bytes)} in ${record.calls.measured} calls` : formatAmount(pages, pages ? bytes / pages : 0)
   const expected = `${record.negated ? 'not ' : ''}${record.expected}`
   return {
     message: `page-budget: expect(pageOwner)${callText(record)} on ${record.selector}: ${measured}, expected ${expected}`,

@@ -88,11 +88,11 @@ describe('under Playwright', () => {
             28 |
               at <root>/test/report/workload/budgets.workload.ts:25:29"
     `)
-    interface Step { category: string; title: string; line?: number; error?: string; steps: Step[] }
-    type Shown = [title: string, line: number | undefined, error: string | undefined]
-    // Each user step (test.step) anywhere in the tree: page-budget's sit inside Playwright's expect steps.
+    interface Step { category: string; title: string; line?: number; column?: number; error?: string; steps: Step[] }
+    type Shown = [title: string, at: string | undefined, error: string | undefined]
+    // Each user step (test.step) anywhere in the tree, at line:column: page-budget's sit inside Playwright's expect steps.
     const budgetSteps = (tree: Step[]): Shown[] =>
-      tree.flatMap((step): Shown[] => [...(step.category === 'test.step' ? [[step.title, step.line, step.error] as Shown] : []), ...budgetSteps(step.steps)])
+      tree.flatMap((step): Shown[] => [...(step.category === 'test.step' ? [[step.title, step.line && `${step.line}:${step.column}`, step.error] as Shown] : []), ...budgetSteps(step.steps)])
     const tests = JSON.parse(readFileSync(steps, 'utf8')) as Record<string, Step[]>
     expect(Object.fromEntries(Object.entries(tests).map(([title, tree]) => [title, budgetSteps(tree)]))).toMatchInlineSnapshot(`
       {
@@ -100,24 +100,24 @@ describe('under Playwright', () => {
         "breaks a budget too small": [
           [
             "expect(pageOwner).toAllocateAtMost('200 MiB')",
-            25,
+            "25:29",
             "Error: shmem_* & vfs_write: expected at most 51200 pages (200 MiB), measured 65536 pages",
           ],
         ],
         "stays in budget": [
           [
             "expect(pageOwner).toAllocateAtMost('258 MiB')",
-            18,
+            "18:29",
             undefined,
           ],
           [
             "expect(pageOwner).toAllocateBetween('255 MiB', '257 MiB')",
-            19,
+            "19:29",
             undefined,
           ],
           [
             "expect(pageOwner).not.toAllocateAtLeast('1 GiB')",
-            20,
+            "20:33",
             undefined,
           ],
         ],

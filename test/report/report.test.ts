@@ -105,6 +105,7 @@ describe('checkReport', () => {
 describe('githubAnnotation', () => {
   it('points at the assertion and escapes what the runner would misread', () => {
     expect(githubAnnotation({ message: '50% over\nbudget', location: { file: 'a,b:c.ts', line: 3 } })).toBe('::error file=a%2Cb%3Ac.ts,line=3,title=page-budget::50%25 over%0Abudget')
+    expect(githubAnnotation({ message: 'x', location: { file: 'a.ts', line: 3, column: 11 } })).toBe('::error file=a.ts,line=3,col=11,title=page-budget::x')
     expect(githubAnnotation({ message: 'unfinished', location: null })).toBe('::error title=page-budget::unfinished')
   })
 })

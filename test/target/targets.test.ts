@@ -37,7 +37,7 @@ describe('ReplayTarget', () => {
 describe('probe', () => {
   it('reads boot id, kernel, page size and the cheapest sample path of a recording', async () => {
     const caps = await probe(new ReplayTarget({ dir: CAPTURE, step: 'after' }))
-    expect(caps).toMatchObject({ bootId: 'cf9880ef-c1c0-4c30-b81b-63047337ef51', kernel: '7.2.13', pageSize: 4096, pageSizeSource: 'assumed', countThreshold: 0, path: 'show_handles' })
+    expect(caps).toMatchObject({ bootId: 'cf9880ef-c1c0-4c30-b81b-63047337ef51', kernel: '7.2.13', pageSize: 4096, pageSizeSource: 'assumed', countThreshold: 0, path: 'show_handles', allocinfo: 'not-built' })
   })
   it('falls back to show_stacks without show_handles', async () => {
     const dir = recording({ show_stacks: readFileSync(join(CAPTURE, 'after.show_stacks'), 'utf8') })
@@ -54,6 +54,17 @@ describe('probe', () => {
     const noDebugfs = recording({ cmdline: 'page_owner=on\n', kallsyms: 'ffffffff82000000 D page_owner_inited\n' })
     await expect(probe(new ReplayTarget({ dir: noDebugfs }))).rejects.toMatchObject({ reason: 'no-debugfs' })
     await expect(probe(new ReplayTarget({ dir: recording({}) }))).rejects.toThrow(UnsupportedKernelError)
+  })
+  it.each([
+    ['available', { allocinfo: 'x', mem_profiling: '1\n' }],
+    ['available', { allocinfo: 'x' }], // a recording of allocinfo alone was counting when read
+    ['off', { allocinfo: 'x', mem_profiling: '0\n' }],
+    ['off', { mem_profiling: '0\n' }], // booted with sysctl.vm.mem_profiling=never: the file is gone
+    ['not-built', {}],
+  ])('says allocinfo is %s from /proc/allocinfo and vm.mem_profiling (%j)', async (state, files) => {
+    const show_handles = readFileSync(join(CAPTURE, 'after.show_handles'), 'utf8')
+    const show_stacks_handles = readFileSync(join(CAPTURE, 'after.show_stacks_handles'), 'utf8')
+    expect((await probe(new ReplayTarget({ dir: recording({ show_handles, show_stacks_handles, ...files }) }))).allocinfo).toBe(state)
   })
 })
 

@@ -7,7 +7,8 @@ import { bindTest, recordsOf, type TestIdentity } from '../../src/verdict/sectio
 import type { SessionOptions } from '../../src/session/options.js'
 import { baselinePath, readBaselines, type BaselineFile } from '../../src/verdict/baseline-file.js'
 import { captureSession } from '../session/replay-session.js'
-import { failure, tempDir } from '../helpers.js'
+import { matchers } from '../../src/verdict/matchers.js'
+import { failure, plain, tempDir } from '../helpers.js'
 
 const shmemWrite = { frames: ['shmem_*', 'vfs_write'] }
 
@@ -108,10 +109,14 @@ describe('toStayWithinBaseline', () => {
     await expect(await ddTest(dir, 'none')).toStayWithinBaseline(shmemWrite)
   })
 
-  it("writes a missing baseline and fails in 'new-fails' mode, then compares against it", async () => {
+  it("writes a missing baseline and fails in 'new-fails' mode without ending the test, then compares against it", async () => {
     const dir = tempDir()
     const first = await ddTest(dir, 'new-fails')
-    const message = await failure(expect(first).toStayWithinBaseline(shmemWrite))
+    // Playwright's way for a missing snapshot: pass, with a soft error that fails the test later.
+    const result = await matchers.toStayWithinBaseline.call({ isNot: false }, first, shmemWrite)
+    expect(result.pass).toBe(true)
+    const message = plain(result.softError!.message)
+    expect(plain(result.message())).toBe(message)
     expect(message.slice(0, message.indexOf('\n\nTop stacks')).replaceAll(baselinePath(join(dir, 'dd.test.ts')), 'FILE')).toMatchInlineSnapshot(`
       "expect(pageOwner).toStayWithinBaseline()
 

@@ -6,6 +6,7 @@ interface Step {
   category: string
   title: string
   line: number | undefined
+  column: number | undefined
   error: string | undefined
   steps: Step[]
 }
@@ -14,6 +15,7 @@ const tree = (step: TestStep): Step => ({
   category: step.category,
   title: step.title,
   line: step.location?.line,
+  column: step.location?.column,
   error: step.error?.message,
   steps: step.steps.map(tree),
 })

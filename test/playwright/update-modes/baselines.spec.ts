@@ -13,5 +13,6 @@ for (const title of ['grew', 'held', 'new']) {
     await pageOwner.mark('begin')
     replay.step('after')
     await expect(pageOwner).toStayWithinBaseline({ ...shmemWrite, since: 'begin' })
+    console.log('carried on after the baseline assertion')
   })
 }
