@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command; usage: string }>> =
   check: async () => ((m) => ({ run: m.checkCommand, usage: m.usage }))(await import('./check.js')),
   merge: async () => ((m) => ({ run: m.mergeCommand, usage: m.usage }))(await import('./merge.js')),
   compare: async () => ((m) => ({ run: m.compareCommand, usage: m.usage }))(await import('./compare.js')),
+  run: async () => ((m) => ({ run: m.runCommand, usage: m.usage }))(await import('./run.js')),
   kernel: async () => ((m) => ({ run: m.runKernelCommand, usage: m.usage }))(await import('../kernel-build/cli.js')),
 }
 

@@ -1,17 +1,21 @@
 import { parseArgs } from 'node:util'
 import { PageBudgetError, UsageError } from '../errors.js'
 import { parseSourceVersion } from './apt.js'
-import { buildKernel, findBuiltKernel } from './build.js'
+import { buildKernel, findBuiltKernel, type KernelBuild } from './build.js'
 import { checkKernelConfig, findKernelConfig, formatKernelCheck } from './check.js'
 import { BuildProgress, formatStatus } from './progress.js'
 import type { KernelRequest } from './request.js'
 
-export const usage = `page-budget kernel build [--source DIR | --version X.Y|latest] [--config FILE]... [--enable CONFIG_X]...
-                         [--disable CONFIG_Y]... [--patch FILE]... [--swap-page-owner] [--force] [--jobs N] [--verbose] [--cache DIR]
+/** The build options in a usage line, as `kernel build` and `page-budget run` take them. */
+export const BUILD_USAGE = `[--source DIR | --version X.Y|latest] [--config FILE]... [--enable CONFIG_X]...
+                [--disable CONFIG_Y]... [--patch FILE]... [--swap-page-owner] [--force] [--jobs N] [--verbose] [--cache DIR]`
+
+export const usage = `page-budget kernel build ${BUILD_USAGE}
 page-budget kernel path [--version X.Y|latest] [the same options] [--cache DIR]
 page-budget kernel check PATH     (a bzImage or a build directory)`
 
-const REQUEST_OPTIONS = {
+/** What a kernel build takes, for parseArgs: `kernel build` and `page-budget run` both parse these. */
+export const BUILD_OPTIONS = {
   source: { type: 'string' },
   version: { type: 'string' },
   config: { type: 'string', multiple: true },
@@ -20,7 +24,26 @@ const REQUEST_OPTIONS = {
   patch: { type: 'string', multiple: true },
   'swap-page-owner': { type: 'boolean', default: false },
   cache: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  jobs: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v', default: false },
 } as const
+
+export type BuildValues = ReturnType<typeof parseArgs<{ options: typeof BUILD_OPTIONS; allowPositionals: true }>>['values']
+
+/** The request the build options ask for; UsageError for options that contradict each other. */
+export function kernelRequest(values: BuildValues): KernelRequest {
+  if (values.source !== undefined && values.version !== undefined) throw new UsageError('--source and --version: pick one (--version chooses a Debian source)', { hint: `usage: ${usage}` })
+  return {
+    ...(values.source !== undefined && { source: values.source }),
+    ...(values.version !== undefined && { version: parseSourceVersion(values.version) }),
+    configs: values.config ?? [],
+    enable: values.enable ?? [],
+    disable: values.disable ?? [],
+    patches: values.patch ?? [],
+    swapPageOwner: values['swap-page-owner'],
+  }
+}
 
 /** How often a build that is not on a terminal says where it is. */
 const QUIET_EVERY_MS = 30_000
@@ -36,13 +59,7 @@ export async function runKernelCommand(argv: string[]): Promise<number> {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        ...REQUEST_OPTIONS,
-        force: { type: 'boolean', default: false },
-        jobs: { type: 'string' },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: { ...BUILD_OPTIONS, help: { type: 'boolean', short: 'h', default: false } },
     })
     const [command, ...rest] = positionals
     if (values.help) {
@@ -51,17 +68,12 @@ export async function runKernelCommand(argv: string[]): Promise<number> {
     }
     if (command === 'check') return check(rest)
     if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`, { hint: `usage: ${usage}` })
-    if (values.source !== undefined && values.version !== undefined) throw new UsageError('--source and --version: pick one (--version chooses a Debian source)', { hint: `usage: ${usage}` })
-    const request: KernelRequest = {
-      ...(values.source !== undefined && { source: values.source }),
-      ...(values.version !== undefined && { version: parseSourceVersion(values.version) }),
-      configs: values.config ?? [],
-      enable: values.enable ?? [],
-      disable: values.disable ?? [],
-      patches: values.patch ?? [],
-      swapPageOwner: values['swap-page-owner'],
+    const request = kernelRequest(values)
+    if (command === 'build') {
+      const result = await buildWithProgress(request, values)
+      process.stdout.write(`${result.bzImage}\n`)
+      return 0
     }
-    if (command === 'build') return await build(request, values.cache, values.jobs, values.force, values.verbose)
     if (command === 'path') return path(request, values.cache)
     throw new UsageError(command ? `unknown kernel command ${command}` : 'missing kernel command', { hint: `usage: ${usage}` })
   } catch (error) {
@@ -76,19 +88,19 @@ export async function runKernelCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function build(request: KernelRequest, cacheDir: string | undefined, jobsText: string | undefined, force: boolean, verbose: boolean): Promise<number> {
-  const jobs = jobsText === undefined ? undefined : Number(jobsText)
+/** Builds (or reuses) the kernel of a request, with the build options' cache, jobs and force, showing progress on stderr. */
+export async function buildWithProgress(request: KernelRequest, values: Pick<BuildValues, 'cache' | 'jobs' | 'force' | 'verbose'>): Promise<KernelBuild> {
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs)
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
-    throw new UsageError(`--jobs wants a positive whole number, got ${jobsText}`)
+    throw new UsageError(`--jobs wants a positive whole number, got ${values.jobs}`)
   }
-  const show = progressDisplay(verbose)
+  const show = progressDisplay(values.verbose ?? false)
   try {
-    const result = await buildKernel({ ...request, cacheDir, jobs, force, onLine: show.line })
+    const result = await buildKernel({ ...request, cacheDir: values.cache, jobs, force: values.force, onLine: show.line })
     show.end()
     const how = result.reused ? 'reused' : `built in ${Math.round(result.seconds)} s`
     process.stderr.write(`page-budget: kernel ${result.version} ${how}\n`)
-    process.stdout.write(`${result.bzImage}\n`)
-    return 0
+    return result
   } finally {
     show.end()
   }
