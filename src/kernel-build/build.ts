@@ -101,7 +101,7 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
         buildSeconds: elapsed(started),
         builtAt: new Date().toISOString(),
       }
-      const bzImage = await publish(join(cacheDir, 'kernels'), key, image, config, record)
+      const bzImage = await publish(join(cacheDir, 'kernels'), key, objectDir, config, record)
       log.note(`kernel ${release} ready at ${bzImage} (${Math.round(record.buildSeconds)} s)`)
       return { bzImage, config: join(cacheDir, 'kernels', key, 'config'), version: release, reused: false, seconds: record.buildSeconds, log: log.path }
     } finally {
@@ -112,12 +112,17 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
   }
 }
 
-/** Moves a finished kernel into kernels/<key>/ in one rename, so a reader sees all of it or none. */
-async function publish(kernels: string, key: string, image: string, config: string, record: KernelRecord): Promise<string> {
+/**
+ * Moves a finished kernel into kernels/<key>/ in one rename, so a reader sees all of it or none.
+ * System.map goes with the image: a boot that stalls is reported with the kernel functions its
+ * vCPUs were in (target/qemu/monitor.ts).
+ */
+async function publish(kernels: string, key: string, objectDir: string, config: string, record: KernelRecord): Promise<string> {
   await privateDir(kernels)
   const staging = await mkdtemp(join(kernels, `.${key}-`))
   try {
-    await copyFile(image, join(staging, 'bzImage'))
+    await copyFile(join(objectDir, 'arch/x86/boot/bzImage'), join(staging, 'bzImage'))
+    await copyFile(join(objectDir, 'System.map'), join(staging, 'System.map'))
     await writeFile(join(staging, 'config'), config)
     await writeFile(join(staging, 'kernel.json'), `${JSON.stringify(record, null, 2)}\n`)
     const final = join(kernels, key)

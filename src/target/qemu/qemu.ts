@@ -15,6 +15,8 @@ export interface QemuLaunch {
   cmdline: string
   consoleLog: string
   agentSocket: string
+  /** QEMU's human monitor: asked where the vCPUs are when a boot stalls (monitor.ts). */
+  monitorSocket: string
   /** More QEMU arguments: the shares' and disks' devices (devices.ts). */
   devices?: readonly string[]
 }
@@ -26,12 +28,17 @@ export interface QemuLaunch {
  * reboot or panic (panic=-1) into QEMU exiting.
  *
  * Under TCG the CPU is `max` for RDRAND: the guest's entropy pool is ready at once, where
- * mkswap (pb.swap) would otherwise wait ~2 s for it.
+ * mkswap (pb.swap) would otherwise wait ~2 s for it. TCG steps every vCPU in one host thread
+ * (thread=single): a test VM is one of several on a loaded host, where multi-threaded TCG bought
+ * nothing. With the host's 2 cores busy, a pipe ping-pong between tasks pinned to the two vCPUs
+ * ran 5x faster single-threaded, and boots took as long. The one boot seen to stall in CI was
+ * multi-threaded, stopped where one vCPU first waits on the other after SMP bring-up (the
+ * clocksource switch's stop_machine); one thread has no cross-thread wakeup to lose.
  */
 export function qemuArgs(launch: QemuLaunch): string[] {
   return [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-accel', launch.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
+    '-accel', launch.accel === 'kvm' ? 'kvm' : 'tcg,thread=single',
     '-cpu', launch.accel === 'kvm' ? 'host' : 'max',
     '-m', String(launch.memory),
     '-smp', String(launch.cpus),
@@ -43,6 +50,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-device', 'virtio-serial-pci',
     '-chardev', `socket,id=pb,path=${optionValue(launch.agentSocket)},server=on,wait=off`,
     '-device', 'virtserialport,chardev=pb,name=page-budget',
+    '-monitor', `unix:${optionValue(launch.monitorSocket)},server=on,wait=off`,
     ...(launch.devices ?? []),
   ]
 }

@@ -41,7 +41,10 @@ export interface QemuOptions {
   swapPageOwner?: boolean
   /** More kernel command line. */
   append?: string
-  /** Milliseconds from starting QEMU to the agent's HELLO (default 60 s). */
+  /**
+   * Milliseconds from starting QEMU to the agent's HELLO (default 120 s). A boot whose console
+   * stays silent for 30 s fails sooner, as stalled, with where each vCPU was.
+   */
   bootTimeout?: number
   /** Root of page-budget's cache (default: the kernel cache root, ~/.cache/page-budget). */
   cacheDir?: string
@@ -76,7 +79,11 @@ export interface QemuVm {
   stop(): Promise<void>
 }
 
-const BOOT_TIMEOUT = 60_000
+/**
+ * A slow boot, not a hung one (a hung one is caught by its silent console, boot.ts): TCG boots
+ * took up to 51 s here with three VMs and a kernel build sharing 2 cores.
+ */
+const BOOT_TIMEOUT = 120_000
 /** An unproven KVM boots this small guest in a second or two, or hangs: no need to wait long. */
 const KVM_PROBE_TIMEOUT = 15_000
 /** How long stop() lets the guest power itself off before QEMU is killed. */

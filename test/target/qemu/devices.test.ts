@@ -33,7 +33,7 @@ describe('shares and disks on the QEMU command line', () => {
       '-fsdev', `local,id=pb1,path=${dir.replace(',', ',,')},security_model=none`,
       '-device', 'virtio-9p-pci,fsdev=pb1,mount_tag=pb1',
     ])
-    const launch = { kernel: 'k', initrd: 'i', memory: 512, cpus: 1, accel: 'tcg' as const, cmdline: 'c', consoleLog: 'l', agentSocket: 's' }
+    const launch = { kernel: 'k', initrd: 'i', memory: 512, cpus: 1, accel: 'tcg' as const, cmdline: 'c', consoleLog: 'l', agentSocket: 's', monitorSocket: 'm' }
     expect(qemuArgs({ ...launch, devices: args }).slice(-args.length)).toEqual(args)
   })
 

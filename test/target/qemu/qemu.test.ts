@@ -18,9 +18,16 @@ describe('QEMU command line', () => {
   })
 
   it('doubles commas in socket and log paths, which QEMU would split at', () => {
-    const args = qemuArgs({ kernel: 'k', initrd: 'i', memory: 512, cpus: 1, accel: 'tcg', cmdline: 'c', consoleLog: '/a,b/log', agentSocket: '/s,1/sock' })
+    const args = qemuArgs({ kernel: 'k', initrd: 'i', memory: 512, cpus: 1, accel: 'tcg', cmdline: 'c', consoleLog: '/a,b/log', agentSocket: '/s,1/sock', monitorSocket: '/m,1/sock' })
     expect(args).toContain('file,id=console,path=/a,,b/log')
     expect(args).toContain('socket,id=pb,path=/s,,1/sock,server=on,wait=off')
+    expect(args).toContain('unix:/m,,1/sock,server=on,wait=off')
+  })
+
+  it('steps every vCPU in one thread under TCG, and hands KVM the host CPU', () => {
+    const launch = { kernel: 'k', initrd: 'i', memory: 512, cpus: 2, cmdline: 'c', consoleLog: 'l', agentSocket: 's', monitorSocket: 'm' }
+    expect(qemuArgs({ ...launch, accel: 'tcg' }).join(' ')).toContain('-accel tcg,thread=single -cpu max')
+    expect(qemuArgs({ ...launch, accel: 'kvm' }).join(' ')).toContain('-accel kvm -cpu host')
   })
 })
 
