@@ -24,6 +24,11 @@ export function diffCounts(before: HandleCounts, after: HandleCounts): DeltaRow[
   return rows
 }
 
+/** Adds `pages` to the count of `key`: how every reader sums pages per stack, record body or text. */
+export function addPages<K>(counts: Map<K, number>, key: K, pages: number): void {
+  counts.set(key, (counts.get(key) ?? 0) + pages)
+}
+
 export function sumPages(counts: HandleCounts): number {
   let total = 0
   for (const pages of counts.values()) total += pages

@@ -67,8 +67,8 @@ export class PageOwnerParser extends RecordParser<PageOwnerRecord> {
       blockType: p[5]!,
       flags: this.number(p[6]!, first + 1, place, 'flags', 16, U64_MAX),
       flagNames: names(p[7]!),
-      frames: [...body.frames],
-      extra: [...body.other],
+      frames: body.frames,
+      extra: [...body.other], // a copy: the memcg line is taken out of it below
     }
     if (h[8] !== undefined) record.freeTs = this.number(h[8], first, header, 'free_ts', 10, U64_MAX)
     const charged = record.extra.findIndex((line) => line.startsWith('Charged '))

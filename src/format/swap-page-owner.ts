@@ -24,7 +24,7 @@ export class SwapPageOwnerParser extends RecordParser<SwapPageOwnerRecord> {
     return {
       ...this.owner(header, first, [h[1], h[2], h[3], h[4]]),
       swpEntry: this.number(entry.slice(SWP_ENTRY.length), first + 1, entry, 'swap entry', 16),
-      frames: [...body.frames],
+      frames: body.frames,
       extra: [...body.other],
     }
   }

@@ -39,7 +39,8 @@ export interface PageOwnerRecord {
   blockType: string
   flags: number
   flagNames: string[]
-  frames: Frame[]
+  /** Shared by every record of the stack (they share one record body): read-only, so never copied. */
+  frames: readonly Frame[]
   /** The memcg the page is charged to (`Charged to memcg X`), if printed. */
   memcg?: string
   /** Lines the parser did not recognise but kept (newer kernels add fields). */
@@ -53,7 +54,8 @@ export interface SwapPageOwnerRecord {
   comm: string
   ts: number
   swpEntry: number
-  frames: Frame[]
+  /** Shared by every record of the stack, as in PageOwnerRecord. */
+  frames: readonly Frame[]
   extra: string[]
 }
 

@@ -1,3 +1,4 @@
+import { addPages } from '../format/counts.js'
 import { countPageOwner, type PageOwnerPages } from '../format/page-owner-count.js'
 import type { Body } from '../format/record-scan.js'
 import { readSwapPageOwner } from '../format/swap-page-owner.js'
@@ -12,8 +13,8 @@ export interface OwnerCount {
   key: string
   /** Base pages (a record of order n holds 2^n). */
   pages: number
-  /** The stack's frames, when grouping by stack. */
-  frames?: Frame[]
+  /** The stack's frames, when grouping by stack (shared with the record body they came from). */
+  frames?: readonly Frame[]
 }
 
 const KEYS: Record<Exclude<OwnerKey, 'stack'>, (r: PageOwnerPages) => string> = {
@@ -32,7 +33,7 @@ export async function countPagesBy(source: ByteSource, file: string, by: OwnerKe
   const add = (key: string, pages: number, frames?: readonly Frame[]) => {
     const entry = counts.get(key)
     if (entry) entry.pages += pages
-    else counts.set(key, { key, pages, ...(frames && { frames: [...frames] }) })
+    else counts.set(key, { key, pages, ...(frames && { frames }) })
   }
   if (by === 'stack') {
     for (const [body, pages] of await pagesPerBody(source, file)) add(String(body.key), pages, body.frames)
@@ -46,7 +47,7 @@ export async function countPagesBy(source: ByteSource, file: string, by: OwnerKe
 /** Order-weighted pages per distinct record body of the per-page file (a stack, with its memcg line). */
 export async function pagesPerBody(source: ByteSource, file: string): Promise<Map<Body, number>> {
   const pages = new Map<Body, number>()
-  await countPageOwner(source, file, (record, body) => pages.set(body, (pages.get(body) ?? 0) + 2 ** record.order))
+  await countPageOwner(source, file, (record, body) => addPages(pages, body, 2 ** record.order))
   return pages
 }
 

@@ -1,3 +1,4 @@
+import { addPages } from '../format/counts.js'
 import { parseShowHandles } from '../format/show-handles.js'
 import { hashText, stackText } from '../format/stack-key.js'
 import { readShowStacksText } from '../format/stacks.js'
@@ -23,7 +24,7 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
       const counts: HandleCounts = new Map()
       for (const { text, pages } of await readShowStacksText(target.read('show_stacks'), file)) {
         const key = hashText(text)
-        counts.set(key, (counts.get(key) ?? 0) + pages)
+        addPages(counts, key, pages)
         stacks.learnText(key, text)
       }
       return counts
@@ -31,7 +32,7 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
     case 'page_owner': {
       const counts: HandleCounts = new Map()
       for (const [body, pages] of await pagesPerBody(target.read('page_owner'), file)) {
-        counts.set(body.key, (counts.get(body.key) ?? 0) + pages)
+        addPages(counts, body.key, pages)
         stacks.learnFrames(body.key, [...body.frames])
       }
       return counts
@@ -47,17 +48,11 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
 export async function readSwapCounts(target: Target, stacks: StacksCache): Promise<HandleCounts> {
   const perBody = new Map<Body, number>()
   const file = where(target, 'swap_page_owner')
-  await readSwapPageOwner(target.read('swap_page_owner'), file, (_, body) => perBody.set(body, (perBody.get(body) ?? 0) + 1), { validate: false })
+  await readSwapPageOwner(target.read('swap_page_owner'), file, (_, body) => addPages(perBody, body, 1), { validate: false })
   const byText = new Map<string, number>()
-  for (const [body, pages] of perBody) {
-    const text = stackText(body.frames)
-    byText.set(text, (byText.get(text) ?? 0) + pages)
-  }
+  for (const [body, pages] of perBody) addPages(byText, stackText(body.frames), pages)
   const keys = await stacks.keysOfStacks(byText.keys())
   const counts: HandleCounts = new Map()
-  for (const [text, pages] of byText) {
-    const key = keys.get(text) ?? hashText(text)
-    counts.set(key, (counts.get(key) ?? 0) + pages)
-  }
+  for (const [text, pages] of byText) addPages(counts, keys.get(text) ?? hashText(text), pages)
   return counts
 }
