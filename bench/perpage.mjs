@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { createGunzip } from 'node:zlib'
+import { goal } from './goals.mjs'
 import { writePerPage } from './synthetic.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -85,10 +86,6 @@ function compare(title, file, contenders, rounds, dir) {
   return medians
 }
 
-function verdict(text, ok) {
-  console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${text}`)
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'page-budget-bench-'))
 try {
   const sort = pageOwnerSort()
@@ -105,8 +102,9 @@ try {
   const real = compare('per-page page_owner, real 7.2.13 capture', capture, contenders(capture), ROUNDS, dir)
   const top = real['page-budget top --by stack']
   if (sort.binary) {
-    const ratio = top.seconds / real['page_owner_sort (tools/mm, -O2)'].seconds
-    verdict(`top --by stack takes ${ratio.toFixed(2)}x page_owner_sort's wall time (goal <= 0.33x)`, ratio <= 0.33)
+    const sorted = real['page_owner_sort (tools/mm, -O2)']
+    const ratio = top.seconds / sorted.seconds
+    goal(`top --by stack, 45 MB capture: <= 0.33x page_owner_sort's wall time`, `${ratio.toFixed(2)}x (${top.seconds.toFixed(2)} s against ${sorted.seconds.toFixed(2)} s; ${top.rss.toFixed(0)} MB against ${sorted.rss.toFixed(0)} MB peak RSS)`, ratio <= 0.33)
   }
 
   const synthetic = join(dir, 'synthetic.page_owner')
@@ -114,8 +112,9 @@ try {
   const big = compare(`per-page page_owner, synthetic (2000 stacks)`, synthetic, contenders(synthetic), Math.max(1, Math.floor(ROUNDS / 2)), dir)
   const bigTop = big['page-budget top --by stack']
   const awk = big["awk: 2^order per comm (the seed's one-liner)"]
-  verdict(`top --by stack peak RSS ${bigTop.rss.toFixed(0)} MB (goal < 100 MB)`, bigTop.rss < 100)
-  verdict(`top --by stack takes ${(bigTop.seconds / awk.seconds).toFixed(2)}x the awk one-liner's wall time (goal <= 2x)`, bigTop.seconds <= 2 * awk.seconds)
+  const mb = statSync(synthetic).size / 1e6
+  goal(`top --by stack, ${mb.toFixed(0)} MB synthetic: peak RSS < 100 MB`, `${bigTop.rss.toFixed(0)} MB`, bigTop.rss < 100)
+  goal(`top --by stack, ${mb.toFixed(0)} MB synthetic: <= 2x the awk one-liner's wall time`, `${(bigTop.seconds / awk.seconds).toFixed(2)}x (${(mb / bigTop.seconds).toFixed(0)} MB/s against ${(mb / awk.seconds).toFixed(0)} MB/s)`, bigTop.seconds <= 2 * awk.seconds)
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -9,6 +9,7 @@ import { parseShowHandles } from '../dist/format/show-handles.js'
 import { hashText } from '../dist/format/stack-key.js'
 import { readShowStacksText } from '../dist/format/stacks.js'
 import { StacksCache } from '../dist/snapshot/stacks.js'
+import { goal } from './goals.mjs'
 import { sideBySide, printRatios } from './measure.mjs'
 import { synthetic } from './synthetic.mjs'
 
@@ -51,24 +52,29 @@ async function naivePath(before, target) {
   return diffCounts(before, after).length
 }
 
-async function compare(title, files0, files1) {
+/** `stacks`: how many the synthetic inputs hold (none for the capture), for the goals. */
+async function compare(title, files0, files1, stacks) {
   const t0 = textTarget(files0)
   const t1 = textTarget(files1)
-  const stacks = new StacksCache(t1, 'bench')
+  const cache = new StacksCache(t1, 'bench')
   const before = await parseShowHandles(t0.read('show_handles'), 'x')
   const beforeNaive = new Map((await readShowStacksText(t0.read('show_stacks'), 'x')).map(({ text, pages }) => [hashText(text), pages]))
-  await handlesPath(before, t1, stacks) // the first test of a run resolves; later ones hit the cache
+  await handlesPath(before, t1, cache) // the first test of a run resolves; later ones hit the cache
   const bytes = (files1.show_handles.length / 1024).toFixed(0)
   const naiveBytes = (files1.show_stacks.length / 1024).toFixed(0)
   const medians = await sideBySide({
     [`show_stacks + hash every stack (${naiveBytes} KB)`]: () => naivePath(beforeNaive, t1),
-    [`show_handles + lazy stacks (${bytes} KB)`]: () => handlesPath(before, t1, stacks),
+    [`show_handles + lazy stacks (${bytes} KB)`]: () => handlesPath(before, t1, cache),
     [`bare scan: split, parseInt, Map diff`]: () => bareScan(before, t1),
   })
   printRatios(title, medians, Object.keys(medians)[0])
   const names = Object.keys(medians)
   const overBare = medians[names[1]] / medians[names[2]]
-  console.log(`  show_handles path at ${overBare.toFixed(2)}x the bare scan (goal <= 1.3x at 10k and 100k stacks)`)
+  const overNaive = medians[names[0]] / medians[names[1]]
+  const mbs = (files1.show_handles.length / 1e6 / (medians[names[1]] / 1000)).toFixed(0)
+  console.log(`  show_handles path: ${overBare.toFixed(2)}x the bare scan, ${mbs} MB/s`)
+  if (stacks >= 10000) goal(`sample + diff, ${stacks / 1000}k stacks: <= 1.3x the bare scan`, `${overBare.toFixed(2)}x (${mbs} MB/s)`, overBare <= 1.3)
+  if (stacks >= 1000) goal(`sample + diff, ${stacks / 1000}k stacks: >= 20x faster than re-hashing show_stacks`, `${overNaive.toFixed(1)}x`, overNaive >= 20)
 }
 
 const read = (name) => readFileSync(join(CAPTURE, name), 'utf8')
@@ -85,5 +91,6 @@ for (const n of [1000, 10000, 100000]) {
     `one sample + diff, synthetic ${n} stacks:`,
     { show_handles: s.showHandles(0), show_stacks: s.showStacks(0), show_stacks_handles: s.showStacksHandles },
     { show_handles: s.showHandles(1), show_stacks: s.showStacks(1), show_stacks_handles: s.showStacksHandles },
+    n,
   )
 }
