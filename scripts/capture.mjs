@@ -3,7 +3,9 @@
 //   qemu-dd:   before / after `dd` of 256 MiB to /tmpfs / freed after `rm`
 //   qemu-swap: written (after dd, 640 MiB guest with zram) / swapped (after pressure from
 //              /tmpfs-noswap and `cat` reading the file back): ownership lost on a stock kernel
-// Run: node scripts/capture.mjs
+//   qemu-allocinfo: /proc/allocinfo with show_handles before / after 50,000 empty files in tmpfs
+//              (a dentry and an inode each) / after dd of 256 MiB to tmpfs, for call-site budgets
+// Run: node scripts/capture.mjs [scenario...] (all three when none is named)
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { startVm } from '../dist/target/qemu/vm.js'
@@ -40,13 +42,20 @@ async function capture(name, options, steps) {
   }
 }
 
-await capture('qemu-dd', {}, [
+const wanted = (name) => process.argv.length <= 2 || process.argv.slice(2).includes(name)
+
+if (wanted('qemu-dd')) await capture('qemu-dd', {}, [
   ['before', undefined, []],
   ['after', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', ['show_stacks', 'page_owner']],
   ['freed', 'rm /tmpfs/file', []],
 ])
-await capture('qemu-swap', { memory: 640, swap: '512M' }, [
+if (wanted('qemu-swap')) await capture('qemu-swap', { memory: 640, swap: '512M' }, [
   ['before', undefined, []],
   ['written', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', ['page_owner']],
   ['swapped', 'head -c $((384 << 20)) /dev/zero > /tmpfs-noswap/f && rm /tmpfs-noswap/f && cat /tmpfs/file > /dev/null', ['page_owner']],
+])
+if (wanted('qemu-allocinfo')) await capture('qemu-allocinfo', {}, [
+  ['before', undefined, ['allocinfo', 'mem_profiling']],
+  ['files', 'mkdir /tmpfs/many && cd /tmpfs/many && seq 1 50000 | xargs touch', ['allocinfo']],
+  ['dd', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', ['allocinfo']],
 ])

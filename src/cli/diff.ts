@@ -12,11 +12,13 @@ import { CliUsageError, parse, positiveInt } from './args.js'
 import { recordedStacks } from './inputs.js'
 import { sniffSampleFile } from './sniff.js'
 import { recordingFiles } from '../watch/record-dir.js'
+import { diffSitesCommand } from './allocinfo.js'
 
-export const usage = `page-budget diff BEFORE AFTER [--stacks SHOW_STACKS_HANDLES] [--frames PAT]... [--module PAT] [--page-size N] [--json]
+export const usage = `page-budget diff BEFORE AFTER [--stacks SHOW_STACKS_HANDLES] [--frames PAT]... [--sites PAT]... [--module PAT] [--page-size N] [--json]
   The pages each stack gained between two recorded samples (show_handles, show_stacks or page_owner
   files, .gz accepted). show_handles samples need --stacks to name their stacks. \`diff DIR\` compares a
-  \`record\` directory's first and last samples, with its stacks.`
+  \`record\` directory's first and last samples, with its stacks. Two recorded /proc/allocinfo files give
+  the bytes and calls each call site gained, selected with --sites (file:line globs, func:GLOB).`
 
 /** `page-budget diff`: the same delta path the matchers use, over recorded files. */
 export async function diffCommand(argv: string[], out: (text: string) => void): Promise<number> {
@@ -26,6 +28,7 @@ export async function diffCommand(argv: string[], out: (text: string) => void): 
     options: {
       stacks: { type: 'string' },
       frames: { type: 'string', multiple: true },
+      sites: { type: 'string', multiple: true },
       module: { type: 'string' },
       'page-size': { type: 'string' },
       json: { type: 'boolean' },
@@ -39,6 +42,12 @@ export async function diffCommand(argv: string[], out: (text: string) => void): 
   const format = await sniffSampleFile(beforePath)
   const afterFormat = await sniffSampleFile(afterPath)
   if (afterFormat !== format) throw new CliUsageError(`BEFORE is a ${format} file but AFTER is a ${afterFormat} file`)
+  if (format === 'allocinfo') {
+    if (values.frames || values.stacks) throw new CliUsageError('/proc/allocinfo lists call sites: select them with --sites, not --frames or --stacks')
+    await diffSitesCommand(beforePath, afterPath, values.sites ?? [], values.module, values.json ?? false, out)
+    return 0
+  }
+  if (values.sites) throw new CliUsageError(`--sites selects call sites in /proc/allocinfo files; these are ${format} files`)
   if (format === 'show_handles' && !stacksPath) throw new CliUsageError('show_handles samples hold only handles: pass --stacks SHOW_STACKS_HANDLES to resolve them')
 
   const stacks = recordedStacks(stacksPath, { strict: values.stacks !== undefined })

@@ -4,9 +4,9 @@ import { openFile } from '../format/file.js'
 import { LineTooLongError, splitLines } from '../format/lines.js'
 import type { KernelFile } from '../target/types.js'
 
-export type SampleFile = 'show_handles' | 'show_stacks' | 'page_owner'
+export type SampleFile = 'show_handles' | 'show_stacks' | 'page_owner' | 'allocinfo'
 
-const SAMPLE_FILES: readonly SampleFile[] = ['show_handles', 'show_stacks', 'page_owner']
+const SAMPLE_FILES: readonly SampleFile[] = ['show_handles', 'show_stacks', 'page_owner', 'allocinfo']
 
 /** What kind of debugfs file a recording is, from its first lines (`.gz` or not). */
 async function sniffFile(path: string): Promise<KernelFile | undefined> {
@@ -32,9 +32,9 @@ async function* pieces(chunks: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8
 
 const PIECE = 64 << 10
 
-/** A recorded sample file (show_handles, show_stacks or page_owner), or a clear error. */
+/** A recorded sample file (show_handles, show_stacks, page_owner or /proc/allocinfo), or a clear error. */
 export async function sniffSampleFile(path: string): Promise<SampleFile> {
   const format = await sniffFile(path)
   if ((SAMPLE_FILES as readonly string[]).includes(format ?? '')) return format as SampleFile
-  throw new FileFormatError(path, format, SAMPLE_FILES, 'pass a file read from /sys/kernel/debug/page_owner_stacks/show_handles, .../show_stacks or /sys/kernel/debug/page_owner')
+  throw new FileFormatError(path, format, SAMPLE_FILES, 'pass a file read from /sys/kernel/debug/page_owner_stacks/show_handles, .../show_stacks, /sys/kernel/debug/page_owner or /proc/allocinfo')
 }

@@ -8,13 +8,14 @@ import type { StacksCache } from '../snapshot/stacks.js'
 import { formatBytes } from '../amount.js'
 import { renderTable } from '../report/table.js'
 import { CliUsageError, oneOf, parse, positiveInt } from './args.js'
-import { sniffSampleFile } from './sniff.js'
+import { sniffSampleFile, type SampleFile } from './sniff.js'
 import { recordingFiles } from '../watch/record-dir.js'
+import { topSites } from './allocinfo.js'
 
 export const usage = `page-budget top FILE [--stacks SHOW_STACKS_HANDLES] [--by stack|comm|pid|tgid] [--limit N] [--page-size N] [--json]
   The largest consumers in one recorded sample. FILE is show_handles, show_stacks or the per-page
   page_owner file (.gz accepted); --by comm|pid|tgid needs page_owner. A \`record\` directory
-  stands for its last sample, with its stacks.`
+  stands for its last sample, with its stacks. A recorded /proc/allocinfo lists call sites by bytes.`
 
 const BY = ['stack', 'comm', 'pid', 'tgid'] as const
 
@@ -38,6 +39,11 @@ export async function topCommand(argv: string[], out: (text: string) => void): P
   const limit = positiveInt(values.limit, '--limit', 20)
   const pageSize = positiveInt(values['page-size'], '--page-size', 4096)
   const format = await sniffSampleFile(path)
+  if (format === 'allocinfo') {
+    if (values.by !== undefined || values.stacks !== undefined) throw new CliUsageError(`${path} is /proc/allocinfo: it lists call sites, so --by and --stacks do not apply`)
+    await topSites(path, limit, values.json ?? false, out)
+    return 0
+  }
   if (by !== 'stack' && format !== 'page_owner') throw new CliUsageError(`--by ${by} needs the per-page page_owner file; ${path} is ${format}`)
 
   const stacksPath = values.stacks ?? recording?.stacks
@@ -77,7 +83,7 @@ export async function topCommand(argv: string[], out: (text: string) => void): P
   return 0
 }
 
-async function countStacks(path: string, format: 'show_handles' | 'show_stacks' | 'page_owner', by: OwnerKey, stacks: StacksCache | undefined): Promise<OwnerCount[]> {
+async function countStacks(path: string, format: Exclude<SampleFile, 'allocinfo'>, by: OwnerKey, stacks: StacksCache | undefined): Promise<OwnerCount[]> {
   switch (format) {
     case 'page_owner':
       return [...(await countPagesBy(openFile(path, { reuse: true }), path, by)).values()]

@@ -81,7 +81,7 @@ export class AllocInfoMachine extends FieldReader implements ResultMachine<Alloc
 
   end(no: number, text: string, newline: boolean): void {
     if (!newline) this.fail(no, text, 'the last line has no line break: the file was probably cut short')
-    if (this.#header < 2) this.fail(no, text, no === 0 ? 'empty: no allocinfo header' : 'the allocinfo header is incomplete')
+    if (this.#header < 2) this.fail(Math.max(no, 1), text, no === 0 ? 'empty: no allocinfo header' : 'the allocinfo header is incomplete')
     // Every kernel with CONFIG_MEM_ALLOC_PROFILING has hundreds of tags: none means a file cut after its header.
     if (this.result.sites.size === 0) this.fail(no, text, 'no call sites after the header: the file was probably cut short')
   }

@@ -8,8 +8,8 @@ import type { CompiledSelector } from './selector.js'
  */
 export interface SiteDelta {
   source: 'sites'
-  before: Snapshot
-  after: Snapshot
+  before: SiteSample
+  after: SiteSample
   /** The selector in words (`fs/dcache.c:* | mm/shmem.c:*`). */
   selector: string
   /** Bytes gained (negative: freed) by the selected sites, and calls (allocations still held). */
@@ -22,8 +22,11 @@ export interface SiteDelta {
   pageSize: number
 }
 
+/** What a site delta needs of a snapshot: its sites, and what messages say of the instant. */
+export type SiteSample = Pick<Snapshot, 'label' | 'takenAt' | 'bootId' | 'sites'>
+
 /** The delta of the selected call sites; both snapshots must hold allocinfo's sites. */
-export function computeSiteDelta(before: Snapshot, after: Snapshot, selector: CompiledSelector, pageSize: number): SiteDelta {
+export function computeSiteDelta(before: SiteSample, after: SiteSample, selector: CompiledSelector, pageSize: number): SiteDelta {
   const empty = new Map<string, SiteCount>()
   const rows: SiteChange[] = []
   let bytes = 0

@@ -61,7 +61,7 @@ const CASES: Array<{ input: string; argv: string[]; says: RegExp; asNobody?: boo
   { input: 'gzipped zeros (a bomb)', argv: ['top', file('zeros.gz', gzipSync(Buffer.alloc(16 << 20)))], says: /zeros\.gz: binary data, not page_owner text/ },
   { input: 'bytes that are not UTF-8', argv: ['top', file('latin', Buffer.alloc(4096, 0xe9))], says: /latin: binary data, not page_owner text \(invalid UTF-8/ },
   { input: 'an endless line', argv: ['top', file('one-line', 'x'.repeat(3 << 20))], says: /one-line:1: line longer than 1048576 characters/ },
-  { input: 'a file of another kind', argv: ['top', STACKS], says: /not a show_handles, show_stacks or page_owner file \(looks like show_stacks_handles\)/ },
+  { input: 'a file of another kind', argv: ['top', STACKS], says: /not a show_handles, show_stacks, page_owner or allocinfo file \(looks like show_stacks_handles\)/ },
   { input: 'a handle no stacks file knows (top)', argv: ['top', file('new.show_handles', 'handle: 999\nnr_base_pages: 2\n\n'), '--stacks', STACKS], says: /no stack for handle 999 in .*after\.show_stacks_handles, read just now\n {2}hint: read show_stacks_handles after show_handles/ },
   { input: 'a handle no stacks file knows (diff)', argv: ['diff', at('before.show_handles'), file('later.show_handles', 'handle: 999\nnr_base_pages: 2\n\n'), '--stacks', STACKS], says: /no stack for handle 999 in .*after\.show_stacks_handles/ },
   { input: 'a FIFO as AFTER', argv: ['diff', at('before.show_handles'), fifo, '--stacks', STACKS], says: /fifo is a FIFO, not a file/ },

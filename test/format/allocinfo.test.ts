@@ -44,7 +44,7 @@ describe('/proc/allocinfo', () => {
   })
 
   it.each([
-    ['empty input', '', 'f:0: empty: no allocinfo header'],
+    ['empty input', '', 'f:1: empty: no allocinfo header'],
     ['another file', 'handle: 7\nnr_base_pages: 3\n', 'f:1: expected "allocinfo - version: 1.0" or "2.0": not /proc/allocinfo'],
     ['an unknown version', 'allocinfo - version: 3.0\n', 'f:1: allocinfo version 3.0 is not one this parser reads'],
     ['a missing column line', 'allocinfo - version: 2.0\n           0        0 a.c:1 func:f \n', 'f:2: expected the column line'],
