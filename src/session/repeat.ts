@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js'
+import { diffSites, type SiteCount } from '../format/allocinfo.js'
 import { diffCounts, sumPages } from '../format/counts.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 
@@ -58,10 +59,30 @@ export function reduceRuns(name: string, runs: readonly RepeatRun[], reduce: Red
   }
   const last = runs[runs.length - 1]!.after
   const label = `${name} (${reduce} of ${runs.length})`
+  const sites = first.before.sites && reduceSites(runs, REDUCERS[reduce])
   return {
     before: { ...first.before, label: `${name} (before)` },
-    after: { ...last, label, counts, total: sumPages(counts) },
+    after: { ...last, label, counts, total: sumPages(counts), ...(sites && { sites }) },
   }
+}
+
+/** The same per call site, its bytes and its calls each reduced on their own. */
+function reduceSites(runs: readonly RepeatRun[], reducer: (values: readonly number[]) => number): Map<string, SiteCount> {
+  const gains = runs.map((run) => new Map(diffSites(run.before.sites ?? new Map(), run.after.sites ?? new Map()).map((row) => [row.key, row])))
+  const sites = new Map(runs[0]!.before.sites)
+  for (const key of new Set(gains.flatMap((gain) => [...gain.keys()]))) {
+    const changes = gains.map((gain) => gain.get(key))
+    const known = changes.find((change) => change !== undefined)!
+    const was = sites.get(key)
+    sites.set(key, {
+      key,
+      site: known.site,
+      bytes: (was?.bytes ?? 0) + reducer(changes.map((change) => change?.bytes ?? 0)),
+      calls: (was?.calls ?? 0) + reducer(changes.map((change) => change?.calls ?? 0)),
+      accurate: changes.every((change) => change?.accurate ?? true) && (was?.accurate ?? true),
+    })
+  }
+  return sites
 }
 
 /** The middle value; for an even count, the mean of the two middle ones. */

@@ -1,4 +1,4 @@
-import { cpSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest/expect.js'
@@ -156,6 +156,24 @@ describe('budgets on call sites (sites)', () => {
     expect(await usage(expect(pageOwner).toAllocateAtMost('1 MiB', { sites: [''] }))).toContain('sites must be a list of non-empty patterns')
     expect(await usage(expect(pageOwner).toAllocateAtMost('1 MiB', { sites: ['fs/*'], include: 'swap' }))).toContain('leave it out with sites')
     expect(await usage(expect(pageOwner).toStayWithinBaseline({ sites: ['fs/*'] }))).toContain('no stored baselines yet')
+  })
+
+  it('repeat keeps the median (or the smallest) gain per call site, in bytes and calls alike', async () => {
+    // Warm-up +1000 calls, then runs of +10, +100 (noise), +12 calls of 192 bytes each.
+    const calls = [100, 1100, 1110, 1210, 1222]
+    const steps = Object.fromEntries(calls.flatMap((n, i) => [
+      [`s${i}.allocinfo`, HEADER + line(n * 192, n, 'fs/dcache.c:1690 func:__d_alloc')],
+      [`s${i}.show_handles`, readFileSync(join(CAPTURE, 'before.show_handles'), 'utf8')],
+    ]))
+    for (const [reduce, gain] of [['median', 12], ['min', 10]] as const) {
+      const replay = new ReplayTarget({ dir: recordingWith({ mem_profiling: '1\n', ...steps }), step: 's0' })
+      const pageOwner = await (await Session.open(replay, { cacheDir: tempDir() })).begin()
+      let step = 0
+      await pageOwner.repeat('touch', async () => void replay.step(`s${++step}`), { times: 3, warmup: 1, reduce })
+      expect(await pageOwner.delta({ sites: ['func:__d_alloc'], since: 'touch' })).toMatchObject({ bytes: gain * 192, calls: gain })
+      await expect(pageOwner).toAllocateAtMost(`${gain * 192} B`, { sites: ['func:__d_alloc'], since: 'touch', calls: gain })
+      await expect(pageOwner).not.toAllocateAtMost(`${gain * 192 - 1} B`, { sites: ['func:__d_alloc'], since: 'touch' })
+    }
   })
 
   it.each([
