@@ -14,7 +14,7 @@ import { endSection, recordsOf } from '../verdict/section.js'
 
 export const usage = `page-budget run ${BUILD_USAGE}
                 --exec CMD (--at-most SIZE | --at-least SIZE) [--frames PAT]... [--module PAT] [--tolerance T]
-                [--memory MiB] [--timeout SECONDS] [--json]
+                [--memory MiB] [--timeout SECONDS] [--boot-timeout SECONDS] [--json]
   Builds (or reuses) the kernel, boots it in QEMU, runs CMD in the guest and checks one budget on
   what the selected stacks gained: exit 0 within it, 1 over it, 125 when the kernel could not be
   built or booted or CMD failed (git bisect run's "skip"), 128 on bad arguments (which stops git
@@ -35,6 +35,7 @@ const OPTIONS = {
   tolerance: { type: 'string' },
   memory: { type: 'string' },
   timeout: { type: 'string' },
+  'boot-timeout': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const
 
@@ -46,6 +47,7 @@ interface RunPlan {
   exec: string
   memory: number
   timeoutMs: number
+  bootTimeoutMs: number
 }
 
 /**
@@ -88,7 +90,7 @@ export async function runCommand(argv: string[], out: (text: string) => void): P
     const build = await buildWithProgress(kernelRequest(values), values)
     const built = performance.now()
     const { startVm } = await import('../target/qemu/vm.js')
-    booting = startVm({ kind: 'qemu', kernel: build.bzImage, memory: plan.memory, ...(values.cache !== undefined && { cacheDir: values.cache }) })
+    booting = startVm({ kind: 'qemu', kernel: build.bzImage, memory: plan.memory, bootTimeout: plan.bootTimeoutMs, ...(values.cache !== undefined && { cacheDir: values.cache }) })
     vm = await booting
     err(`page-budget run: booted ${vm.kernelRelease} in ${(vm.bootMs / 1000).toFixed(1)} s (qemu pid ${vm.pid})`)
     const session = await Session.open(vm.target, { ...(values.cache !== undefined && { cacheDir: values.cache }) })
@@ -148,6 +150,8 @@ function planOf(values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>
     exec: values.exec,
     memory: positive(values.memory, '--memory', 1024),
     timeoutMs: positive(values.timeout, '--timeout', 300) * 1000,
+    // Longer than the QEMU target's 60 s: a boot that stalls on a loaded machine would be a skipped commit.
+    bootTimeoutMs: positive(values['boot-timeout'], '--boot-timeout', 180) * 1000,
   }
 }
 
