@@ -64,8 +64,8 @@ interface Scale {
 
 /**
  * One path for every budget matcher: validate the arguments (misuse throws before the kernel
- * is read), take the "after" snapshot, compute the delta of the selected stacks, judge it once,
- * and build the message from the same numbers.
+ * is read), take the "after" snapshot, compute the delta of the selected stacks (pages) or call
+ * sites (bytes, and calls), judge it once, and build the message from the same numbers.
  */
 async function judge(
   assertion: Assertion,
@@ -100,9 +100,10 @@ async function judge(
   const judged = (delta: Delta | SiteDelta) => {
     const value = delta.source === 'sites' ? delta.bytes : delta.pages
     const count = delta.source === 'sites' ? delta.calls : 0
-    return { value, count, over: beyond(value, bounds), callsOver: calls ? beyond(count, calls) : { over: 0, under: 0 } }
+    return { value, count, outside: beyond(value, bounds), callsOutside: calls ? beyond(count, calls) : { over: 0, under: 0 } }
   }
-  const holds = (j: ReturnType<typeof judged>) => j.over.over <= 0 && j.over.under <= 0 && j.callsOver.over <= 0 && j.callsOver.under <= 0
+  const holds = ({ outside, callsOutside }: ReturnType<typeof judged>) =>
+    outside.over <= 0 && outside.under <= 0 && callsOutside.over <= 0 && callsOutside.under <= 0
   let delta = await sample()
   let now = judged(delta)
   // The kernel frees lazily (per-CPU page lists, RCU): re-sample until the assertion as written
@@ -114,10 +115,10 @@ async function judge(
     now = judged(delta)
   }
   const pass = holds(now)
-  const { over, under } = now.over
+  const { outside, callsOutside } = now
   const verdicts = [
-    over > 0 ? `${words(over)} over` : under > 0 ? `${words(under)} short` : undefined,
-    now.callsOver.over > 0 ? `${now.callsOver.over} calls over` : now.callsOver.under > 0 ? `${now.callsOver.under} calls short` : undefined,
+    outside.over > 0 ? `${words(outside.over)} over` : outside.under > 0 ? `${words(outside.under)} short` : undefined,
+    callsOutside.over > 0 ? `${callsOutside.over} calls over` : callsOutside.under > 0 ? `${callsOutside.under} calls short` : undefined,
   ].filter(Boolean)
   const expected = bounds.expected + (calls ? `, ${callWords(calls)}` : '')
   return {
