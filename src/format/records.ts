@@ -53,7 +53,7 @@ export abstract class RecordParser<R> extends FieldReader implements RecordForma
   /**
    * `starts`: prefixes of a record's first two lines; met inside a body, they mean two records
    * ran together. `fields`: the zod schema of a record's own fields; `inRange`: true only for
-   * records the schema passes, cheaply (schema.ts keeps the two side by side).
+   * records the schema passes, cheaply (limits.ts, beside the schemas of schema.ts).
    */
   constructor(file: string, starts: readonly string[], fields: (schemas: Schemas) => z.ZodType, inRange: (record: R) => boolean, options: RecordOptions) {
     super(file)
