@@ -17,6 +17,10 @@ export const BaselineEntry = z.object({
   stacks: z
     .array(z.object({ frames: z.array(z.string()).describe('function names, innermost first'), pages: z.number() }))
     .describe('the stacks that changed most, matched by their frames (handles change across boots)'),
+  sites: z
+    .array(z.object({ site: z.string(), bytes: z.number() }))
+    .optional()
+    .describe('for a `sites` baseline (its pages are bytes over the page size): the call sites that changed most, by tag'),
 })
 export type BaselineEntry = z.infer<typeof BaselineEntry>
 

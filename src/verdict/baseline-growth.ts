@@ -1,8 +1,9 @@
 import { functionNames } from '../format/stack-key.js'
 import type { CompiledSelector } from '../select/selector.js'
 import type { Delta } from '../select/delta.js'
+import type { SiteDelta } from '../select/site-delta.js'
 import type { BaselineEntry } from './baseline-file.js'
-import { formatAmount } from '../amount.js'
+import { formatAmount, formatBytes } from '../amount.js'
 import { formatStackList } from './message.js'
 
 /** Stacks a baseline keeps: enough to name what grew, few enough to keep the file readable. */
@@ -10,8 +11,15 @@ const KEPT = 10
 /** Stacks a failure message lists. */
 const SHOWN = 5
 
-/** The baseline entry for a delta: its pages and the stacks that changed most, by frames. */
-export function baselineEntry(delta: Delta, kernel: string): BaselineEntry {
+/**
+ * The baseline entry for a delta: its pages and the stacks that changed most, by frames; for
+ * call sites, bytes as pages of the page size (exact: it is a power of two) and the sites by tag.
+ */
+export function baselineEntry(delta: Delta | SiteDelta, kernel: string): BaselineEntry {
+  if (delta.source === 'sites') {
+    const sites = delta.rows.slice(0, KEPT).map((row) => ({ site: row.key, bytes: row.bytes }))
+    return { pages: delta.bytes / delta.pageSize, pageSize: delta.pageSize, kernel, stacks: [], sites }
+  }
   return {
     pages: delta.pages,
     pageSize: delta.pageSize,
@@ -25,7 +33,8 @@ export function baselineEntry(delta: Delta, kernel: string): BaselineEntry {
  * boots, so stacks pair up by their function names; a stack the baseline did not keep counts
  * as 0 there.
  */
-export function growthLines(delta: Delta, entry: BaselineEntry, selector: CompiledSelector): string[] {
+export function growthLines(delta: Delta | SiteDelta, entry: BaselineEntry, selector: CompiledSelector): string[] {
+  if (delta.source === 'sites') return siteGrowthLines(delta, entry)
   const before = new Map(entry.stacks.map((stack) => [stack.frames.join('\n'), stack.pages]))
   const grown = delta.rows
     .map((row) => {
@@ -41,4 +50,20 @@ export function growthLines(delta: Delta, entry: BaselineEntry, selector: Compil
   }))
   // The message puts its own blank line after these details.
   return formatStackList(`Stacks that grew since the baseline (${shown.length} of ${grown.length}):`, shown, selector.names).slice(0, -1)
+}
+
+/** The call sites whose bytes grew against the baseline; sites keep their tags across boots. */
+function siteGrowthLines(delta: SiteDelta, entry: BaselineEntry): string[] {
+  const before = new Map((entry.sites ?? []).map((site) => [site.site, site.bytes]))
+  const grown = delta.rows
+    .map((row) => ({ row, was: before.get(row.key) ?? 0 }))
+    .map(({ row, was }) => ({ row, was, growth: row.bytes - was }))
+    .filter(({ growth }) => growth > 0)
+    .sort((a, b) => b.growth - a.growth)
+  if (grown.length === 0) return ['No single call site grew: the bytes moved between sites.']
+  const shown = grown.slice(0, SHOWN)
+  return [
+    `Call sites that grew since the baseline (${shown.length} of ${grown.length}):`,
+    ...shown.map(({ row, was, growth }) => `  +${formatBytes(growth)} (${formatBytes(was)} -> ${formatBytes(row.bytes)}), ${row.key}`),
+  ]
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js'
 import { reportPath } from '../io/paths.js'
-import { formatAmount, toleranceAllowance, type Tolerance } from '../amount.js'
+import { formatAmount, formatBytes, toleranceAllowance, type Tolerance } from '../amount.js'
 import type { DeltaOptions, Measurement } from '../session/measurement.js'
 import { baselinePath, readBaselines, storeBaseline } from './baseline-file.js'
 import { baselineEntry, growthLines } from './baseline-growth.js'
@@ -39,11 +39,6 @@ export const baselineMatchers: Judges<'toStayWithinBaseline'> = {
     const measurement = asMeasurement(received, 'toStayWithinBaseline')
     const session = measurement.session
     const selector = session.selector(options)
-    if (selector.source === 'sites') {
-      throw new UsageError('toStayWithinBaseline compares pages per stack; call sites (sites) have no stored baselines yet', {
-        hint: 'budget call sites with toAllocateAtMost and the other budget matchers',
-      })
-    }
     const test = boundTest(measurement)
     const { call, site } = this
     const isNot = call.negated
@@ -57,11 +52,15 @@ export const baselineMatchers: Judges<'toStayWithinBaseline'> = {
     if (!stored && (isNot || test.updateBaselines === 'none')) {
       throw new UsageError(`no baseline '${key}' for '${testName}' in ${shown}`, { hint: UPDATE_HINT })
     }
-    // Stacks only, as checked above.
-    const delta = await measurement.delta(options as DeltaOptions & { sites?: undefined }, 'expect')
-    const words = (pages: number) => formatAmount(pages, delta.pageSize)
-    const judged = (expected: string, pass: boolean, bounds: Judged['bounds'], baseline: Judged['baseline']): Judged => ({
-      call, site, selector: delta.selector, expected, pages: delta.pages, pageSize: delta.pageSize, pass, bounds, rows: delta.rows, keep: selector.names, baseline,
+    const delta = await measurement.delta(options, 'expect')
+    // Compared in pages: a call-site baseline keeps its bytes as pages of the page size, exactly.
+    const sites = delta.source === 'sites'
+    const measured = sites ? delta.bytes / delta.pageSize : delta.pages
+    const words = (pages: number) => (sites ? formatBytes(pages * delta.pageSize) : formatAmount(pages, delta.pageSize))
+    const judged = (expected: string, pass: boolean, bounds: { max?: number }, baseline: Judged['baseline']): Judged => ({
+      call, site, selector: delta.selector, expected, pages: measured, pageSize: delta.pageSize, pass, bounds, rows: delta.rows, keep: selector.names, baseline,
+      // A call-site record is in bytes.
+      ...(sites && { pages: delta.bytes, unit: 'bytes', bounds: bounds.max === undefined ? {} : { max: bounds.max * delta.pageSize }, calls: { measured: delta.calls } }),
     })
 
     /**
@@ -89,12 +88,12 @@ export const baselineMatchers: Judges<'toStayWithinBaseline'> = {
 
     const slack = toleranceAllowance(tolerance, { pages: stored.pages, bytes: stored.pages * delta.pageSize }, delta.pageSize).pages
     const max = stored.pages + slack
-    const pass = delta.pages <= max
+    const pass = measured <= max
     // Like Playwright's `changed`: only a baseline that no longer holds is re-recorded.
     if (mode === 'changed' && !isNot && !pass) return write('updated', true, 'the baseline, updated now')
     const expected = `at most ${words(stored.pages)} (the baseline)${slack ? ` with ${words(slack)} tolerance` : ''}`
-    const change = stored.pages ? ` (${delta.pages >= stored.pages ? '+' : ''}${(((delta.pages - stored.pages) / Math.abs(stored.pages)) * 100).toFixed(1)}%)` : ''
-    const details = [`Baseline: ${words(stored.pages)} recorded on ${stored.kernel} (${shown})`, `Now:      ${words(delta.pages)}${change}`]
+    const change = stored.pages ? ` (${measured >= stored.pages ? '+' : ''}${(((measured - stored.pages) / Math.abs(stored.pages)) * 100).toFixed(1)}%)` : ''
+    const details = [`Baseline: ${words(stored.pages)} recorded on ${stored.kernel} (${shown})`, `Now:      ${words(measured)}${change}`]
     return {
       record: budgetRecord(judged(expected, pass, { max }, { pages: stored.pages, status: 'compared' })),
       result: {
@@ -105,7 +104,7 @@ export const baselineMatchers: Judges<'toStayWithinBaseline'> = {
             expected,
             delta,
             selector,
-            ...(!pass && { verdict: `${words(delta.pages - max)} over` }),
+            ...(!pass && { verdict: `${words(measured - max)} over` }),
             details: pass ? details : [...details, '', ...growthLines(delta, stored, selector)],
           }),
       },

@@ -5,7 +5,8 @@ import '../../src/vitest/expect.js'
 import { AllocInfoUnavailableError, UsageError } from '../../src/errors.js'
 import { Session } from '../../src/session/session.js'
 import { ReplayTarget } from '../../src/target/replay.js'
-import { recordsOf } from '../../src/verdict/section.js'
+import { baselinePath } from '../../src/verdict/baseline-file.js'
+import { bindTest, recordsOf } from '../../src/verdict/section.js'
 import { CAPTURE, failure, rejection, tempDir } from '../helpers.js'
 
 /**
@@ -142,6 +143,30 @@ describe('budgets on call sites (sites)', () => {
     })
   })
 
+  it('toStayWithinBaseline stores the bytes and compares with them, naming the call sites that grew', async () => {
+    const dir = tempDir()
+    const test = async () => {
+      const { pageOwner } = await at('after')
+      bindTest(pageOwner, { file: join(dir, 'files.test.ts'), title: ['files'], updateBaselines: 'new' })
+      return pageOwner
+    }
+    const first = await test()
+    await expect(first).toStayWithinBaseline(files)
+    expect(recordsOf(first)[0]).toMatchObject({ baseline: { pages: null, status: 'written' }, measured: { bytes: 48_000_000 }, calls: { measured: 100_000 } })
+    const path = baselinePath(join(dir, 'files.test.ts'))
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as { tests: Record<string, Record<string, { pages: number; sites: { site: string; bytes: number }[] }>> }
+    const entry = stored.tests.files!['fs/dcache.c:* | mm/shmem.c:*']!
+    expect(entry).toMatchObject({ pages: 48_000_000 / 4096, stacks: [], sites: [{ site: 'mm/shmem.c:5171 func:shmem_alloc_inode', bytes: 38_400_000 }, { site: 'fs/dcache.c:1690 func:__d_alloc', bytes: 9_600_000 }] })
+    await expect(await test()).toStayWithinBaseline(files)
+    // As if recorded when each inode took half as much.
+    entry.pages -= 19_200_000 / 4096
+    entry.sites[0]!.bytes -= 19_200_000
+    writeFileSync(path, JSON.stringify(stored))
+    const message = await failure(expect(await test()).toStayWithinBaseline(files))
+    expect(message).toContain('Expected: at most 27.47 MiB (the baseline)\nReceived: 45.78 MiB in 100000 calls, 18.31 MiB over')
+    expect(message).toContain('Call sites that grew since the baseline (1 of 1):\n  +18.31 MiB (18.31 MiB -> 36.62 MiB), mm/shmem.c:5171 func:shmem_alloc_inode\n')
+  })
+
   it('refuses misuse before reading the kernel', async () => {
     const { pageOwner } = await at('after')
     const usage = async (promise: Promise<unknown>) => {
@@ -155,7 +180,6 @@ describe('budgets on call sites (sites)', () => {
     expect(await usage(expect(pageOwner).toAllocateBetween('1 MiB', '2 MiB', { sites: ['fs/*'], calls: 3 }))).toContain('calls needs both ends')
     expect(await usage(expect(pageOwner).toAllocateAtMost('1 MiB', { sites: [''] }))).toContain('sites must be a list of non-empty patterns')
     expect(await usage(expect(pageOwner).toAllocateAtMost('1 MiB', { sites: ['fs/*'], include: 'swap' }))).toContain('leave it out with sites')
-    expect(await usage(expect(pageOwner).toStayWithinBaseline({ sites: ['fs/*'] }))).toContain('no stored baselines yet')
   })
 
   it('repeat keeps the median (or the smallest) gain per call site, in bytes and calls alike', async () => {
