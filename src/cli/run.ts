@@ -119,6 +119,8 @@ export async function runCommand(argv: string[], out: (text: string) => void): P
     }
     return code
   } catch (error) {
+    // Stopping the VM ends the workload too; the signal handler exits once the VM is gone.
+    if (interrupted) return interrupted === 'SIGINT' ? 130 : 143
     return failed(error, err)
   } finally {
     if (!interrupted) {

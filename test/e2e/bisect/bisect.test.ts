@@ -90,12 +90,12 @@ describe.skipIf(!(source && hasQemu) && !process.env.CI)('a memory regression, c
     await git(history.dir, 'checkout', '-q', history.probe)
     const within = await execa('node', [BIN, ...RUN, '--source', history.dir], { reject: false, all: true })
     expect(within.exitCode, within.all).toBe(0)
-    expect(within.stdout).toContain('full_proxy_write: 256 pages, expected at most 300 pages (1.17 MiB): within')
+    expect(within.stdout).toContain('page_budget_probe_write: 256 pages, expected at most 300 pages (1.17 MiB): within')
     await git(history.dir, 'checkout', '-q', history.regression)
     const over = await execa('node', [BIN, ...RUN, '--source', history.dir], { reject: false, all: true })
     expect(over.exitCode, over.all).toBe(1)
-    expect(over.stdout).toContain('full_proxy_write: 512 pages, expected at most 300 pages (1.17 MiB): OVER')
-    expect(over.stdout).toContain('page_budget_probe_fill')
+    expect(over.stdout).toContain('page_budget_probe_write: 512 pages, expected at most 300 pages (1.17 MiB): OVER')
+    expect(over.stdout).toMatch(/^\s+page_budget_probe_fill\b/m)
   })
 
   it('git bisect run page-budget run finds the commit that grew the budget', async () => {
