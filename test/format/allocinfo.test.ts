@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { openFile } from '../../src/format/file.js'
 import { ParseError } from '../../src/errors.js'
 import { parseAllocInfo, siteKey } from '../../src/format/allocinfo.js'
 import { detectFormat } from '../../src/format/detect.js'
@@ -69,6 +71,23 @@ describe('/proc/allocinfo', () => {
         |           64       1x a.c:1 func:f 
         hint: the file is truncated, garbled or not the file it claims to be; read it again from the kernel"
     `)
+  })
+
+  it('reads the real capture: every line a site, repeats summed, accurate:no kept', async () => {
+    const path = new URL('../fixtures/linux-7.2.13-qemu-allocinfo/files.allocinfo', import.meta.url).pathname
+    const info = await parseAllocInfo(openFile(path), path)
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n').slice(2)
+    // Inline functions in headers are tagged once per file that uses them: the same text twice.
+    expect(lines.filter((line) => line.includes(' include/linux/vmalloc.h:189 func:vmalloc_huge '))).toHaveLength(2)
+    expect(info.sites.size).toBe(lines.length - 2)
+    expect([...info.sites.values()].filter((count) => !count.accurate).map((count) => count.key)).toEqual([
+      'mm/memory.c:6726 func:__p4d_alloc',
+      'mm/vmalloc.c:5473 func:vmap_init_nodes',
+      'mm/slub.c:3282 func:alloc_slab_page',
+      'mm/slub.c:3280 func:alloc_slab_page',
+      'mm/page_ext.c:275 func:alloc_page_ext',
+    ])
+    expect(info.sites.get('fs/dcache.c:1909 func:__d_alloc')).toMatchObject({ site: { file: 'fs/dcache.c', line: 1909, fn: '__d_alloc' }, accurate: true })
   })
 
   it('is told apart from the page_owner files by its first line', () => {

@@ -4,8 +4,10 @@
  * or return what the reference reader (oracles.ts) reads in the same text. Cut short at a
  * record boundary it must return the records before the cut; cut anywhere else it must fail.
  */
+import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { parseAllocInfo } from '../../src/format/allocinfo.js'
 import { parseCountThreshold } from '../../src/format/count-threshold.js'
 import { readPageOwner } from '../../src/format/page-owner.js'
 import { countPageOwner, type PageOwnerPages } from '../../src/format/page-owner-count.js'
@@ -64,6 +66,8 @@ interface Format {
   ender?: RegExp
   /** Records cannot be cut short detectably (count_threshold is one bare number). */
   noTruncation?: boolean
+  /** The file opens with a header, so even an empty one is cut short (allocinfo). */
+  header?: boolean
 }
 
 /** Two slices of a stack file: fuzzing all 100 KB of it a few hundred times takes too long. */
@@ -73,6 +77,13 @@ function stackSlices(name: string): string[] {
 }
 
 const [early, late] = pageOwnerSlices()
+
+/** Two slices of a real /proc/allocinfo, each with its header: sites from the start, and from mm/ with its accurate:no lines. */
+function allocinfoSlices(): string[] {
+  const lines = readFileSync(new URL('../fixtures/linux-7.2.13-qemu-allocinfo/files.allocinfo', import.meta.url), 'utf8').split('\n')
+  const header = lines.slice(0, 2)
+  return [[...header, ...lines.slice(2, 42)], [...header, ...lines.slice(318, 368)]].map((slice) => `${slice.join('\n')}\n`)
+}
 const formats: Format[] = [
   {
     name: 'show_handles',
@@ -133,6 +144,14 @@ const formats: Format[] = [
       ),
   },
   {
+    name: 'allocinfo',
+    reader: 'parseAllocInfo',
+    samples: allocinfoSlices(),
+    parse: async (source) => [...(await parseAllocInfo(source, FILE)).sites.values()].map((c) => [c.key, c.bytes, c.calls, c.accurate ? 1 : 0]),
+    ender: /^ *-?\d+ +\d+ /,
+    header: true,
+  },
+  {
     name: 'count_threshold',
     reader: 'parseCountThreshold',
     samples: ['0\n', ' 17 \n', '4096'],
@@ -168,8 +187,8 @@ function damage(bytes: Uint8Array, edits: ReadonlyArray<{ kind: string; at: numb
 }
 
 /** Offsets at which a file may end with every record before it whole -> how many records. */
-function boundaries(text: string, ender: RegExp | undefined): Map<number, number> {
-  const found = new Map([[0, 0]])
+function boundaries(text: string, ender: RegExp | undefined, header = false): Map<number, number> {
+  const found = new Map(header ? [] : [[0, 0]])
   const lines = text.split('\n').slice(0, -1) // each followed by '\n'
   let offset = 0
   let records = 0
@@ -240,7 +259,7 @@ describe.each(formats)('fuzzing $name with $reader', (format) => {
 
   it.skipIf(format.noTruncation)('returns the records before a cut at a record boundary, and fails anywhere else', async () => {
     const whole = oracles[format.name]!(format.samples[0]!)
-    const ends = boundaries(format.samples[0]!, format.ender)
+    const ends = boundaries(format.samples[0]!, format.ender, format.header)
     const check = async (cut: number, chunk: (bytes: Uint8Array) => Uint8Array[]): Promise<void> => {
       const prefix = sample.subarray(0, cut)
       const result = await outcome(format.parse(chunk(prefix)))

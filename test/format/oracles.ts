@@ -92,4 +92,39 @@ export const oracles: Record<string, (text: string) => Item[]> = {
       return [Number(pid), ...owner(rest!, SWAP_OWNERS), entry, body(block, 2, /^(Page allocated via|SWP entry )/).length]
     }),
   count_threshold: (text) => [[Number(match(/^\s*(\d+)\s*$/, text)[1])]],
+  allocinfo,
+}
+
+/** A number (sign included) in a right-aligned printf column (`%12lli`): padded to `width` exactly when narrower. */
+function column(pad: string, digits: string, width: number): number {
+  if (digits.length < width ? pad.length + digits.length !== width : pad !== '') throw new Invalid(`"${pad}${digits}" is not %${width} wide`)
+  const value = Number(digits)
+  if (!Number.isSafeInteger(value)) throw new Invalid(`${digits} is too large`)
+  return value
+}
+
+/** /proc/allocinfo: [tag, bytes, calls, accurate (1 or 0)] per distinct tag, summed over repeats, in first-seen order. */
+function allocinfo(text: string): Item[] {
+  const lines = linesOf(text)
+  if (lines.pop() !== '') throw new Invalid('the last line has no line break')
+  match(/^allocinfo - version: (1\.0|2\.0)$/, lines[0])
+  match(/^#     <size>  <calls> <tag info>$/, lines[1])
+  if (lines.length < 3) throw new Invalid('no call sites')
+  const sites = new Map<string, [string, number, number, number]>()
+  for (const line of lines.slice(2)) {
+    const [, pad1, bytes, pad2, calls, tag, lineNo, accurate] = match(
+      /^( *)(0|-?[1-9]\d*) ( *)(0|[1-9]\d*) (\S+:(0|[1-9]\d*)(?: \[[^\s[\]]+\])? func:\S+?)( accurate:no)? $/,
+      line,
+    )
+    column('', lineNo!, 0)
+    const item: [string, number, number, number] = [tag!, column(pad1!, bytes!, 12), column(pad2!, calls!, 8), accurate ? 0 : 1]
+    const known = sites.get(tag!)
+    if (!known) sites.set(tag!, item)
+    else {
+      known[1] += item[1]
+      known[2] += item[2]
+      known[3] = Math.min(known[3], item[3])
+    }
+  }
+  return [...sites.values()]
 }
