@@ -44,7 +44,7 @@ describe('the Vitest and Playwright reporters', () => {
       ['dd to tmpfs > breaks a budget too small', 'failed', [false]],
       ['dd to tmpfs > stays in budget', 'passed', [true, true, true]],
     ])
-    // Both frameworks map the assertion back to its line in the TypeScript source.
-    expect(report.tests[0]!.records[0]!.location).toEqual({ file: `${WORKLOAD}/budgets.workload.ts`, line: 25 })
+    // Both frameworks map the assertion back to its line and column in the TypeScript source.
+    expect(report.tests[0]!.records[0]!.location).toEqual({ file: `${WORKLOAD}/budgets.workload.ts`, line: 25, column: 29 })
   })
 })

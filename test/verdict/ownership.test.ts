@@ -30,7 +30,7 @@ describe('toRemainOwnedBy a process (per-page files)', () => {
     const { pageOwner } = await swapScenario('after')
     await expect(pageOwner).toRemainOwnedBy({ comm: 'dd' }, { since: 'written' })
     const line = Number(new Error().stack!.split('\n')[1]!.match(/:(\d+):\d+\)?$/)![1]) - 1
-    // A record like every matcher's: typed fields, and the line the test wrote it on.
+    // A record like every matcher's: typed fields, and the line and column the test wrote it at.
     expect(recordsOf(pageOwner)).toEqual([
       expect.objectContaining({
         matcher: 'toRemainOwnedBy',
@@ -38,7 +38,7 @@ describe('toRemainOwnedBy a process (per-page files)', () => {
         negated: false,
         selector: 'dd',
         held: true,
-        location: { file: 'test/verdict/ownership.test.ts', line },
+        location: { file: 'test/verdict/ownership.test.ts', line, column: 29 },
       }),
     ])
     expect(await failure(expect(pageOwner).not.toRemainOwnedBy({ comm: 'dd' }, { since: 'written' }))).toMatchInlineSnapshot(`
