@@ -19,16 +19,23 @@ async function sitesBudget(vm: QemuVm): Promise<{ session: Session; error: unkno
   return { session, error }
 }
 
+/** The test kernel booted for the enclosing describe with `append` on its command line. */
+function bootedWith(append: string): () => QemuVm {
+  let vm: QemuVm | undefined
+  beforeAll(async () => {
+    vm = await startVm({ kind: 'qemu', append })
+  })
+  afterAll(() => vm?.stop())
+  return () => vm!
+}
+
 // Under CI a missing kernel or QEMU fails this file instead of skipping it.
 describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('the test kernel with allocation profiling switched off', () => {
   describe('at boot, sysctl.vm.mem_profiling=0', () => {
-    let vm: QemuVm
-    beforeAll(async () => {
-      vm = await startVm({ kind: 'qemu', append: 'sysctl.vm.mem_profiling=0' })
-    })
-    afterAll(() => vm?.stop())
+    const booted = bootedWith('sysctl.vm.mem_profiling=0')
 
     it('probes off: stacks work, a budget on call sites is a named error, and the sysctl turns it on', async () => {
+      const vm = booted()
       const { session, error } = await sitesBudget(vm)
       expect(session.capabilities.allocinfo).toBe('off')
       expect(error).toBeInstanceOf(AllocInfoUnavailableError)
@@ -43,13 +50,10 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('the test kernel with a
   })
 
   describe('at boot, sysctl.vm.mem_profiling=never', () => {
-    let vm: QemuVm
-    beforeAll(async () => {
-      vm = await startVm({ kind: 'qemu', append: 'sysctl.vm.mem_profiling=never' })
-    })
-    afterAll(() => vm?.stop())
+    const booted = bootedWith('sysctl.vm.mem_profiling=never')
 
     it('has no /proc/allocinfo at all, and says profiling is off rather than not built', async () => {
+      const vm = booted()
       expect(await vm.target.exists('allocinfo')).toBe(false)
       const { session, error } = await sitesBudget(vm)
       expect(session.capabilities.allocinfo).toBe('off')
