@@ -2,6 +2,8 @@ import { ExecError, UsageError } from '../errors.js'
 import { sampleOwners, type OwnersSample } from '../snapshot/owners.js'
 import type { StackSelector } from '../select/selector.js'
 import { computeDelta, type Delta } from '../select/delta.js'
+import { computeSiteDelta, type SiteDelta } from '../select/site-delta.js'
+import { allocInfoUnavailable } from '../target/allocinfo.js'
 import { countsFor, needsSwap, type Include } from '../snapshot/include.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { drainPageBatches } from '../target/drain.js'
@@ -99,13 +101,25 @@ export class Measurement {
     return mark
   }
 
-  /** Pages gained by the selected stacks since the start (or a mark), resolving only stacks that changed. */
-  async delta(options: DeltaOptions = {}, label = 'now'): Promise<Delta> {
+  /**
+   * Pages gained by the selected stacks since the start (or a mark), resolving only stacks that
+   * changed; with `sites`, bytes and calls gained by those call sites (/proc/allocinfo).
+   */
+  async delta(options: DeltaOptions & { sites: readonly string[] }, label?: string): Promise<SiteDelta>
+  async delta(options?: DeltaOptions & { sites?: undefined }, label?: string): Promise<Delta>
+  async delta(options?: DeltaOptions, label?: string): Promise<Delta | SiteDelta>
+  async delta(options: DeltaOptions = {}, label = 'now'): Promise<Delta | SiteDelta> {
     checkInclude(options.include)
     const before = this.baseline(options.since)
     const selector = this.session.selector(options)
+    const { allocinfo } = this.session.capabilities
+    if (selector.source === 'sites') {
+      if (allocinfo !== 'available') throw allocInfoUnavailable(allocinfo, this.session.target.description)
+      if (options.include !== undefined) throw new UsageError('include counts pages in memory or swap; call sites count bytes: leave it out with sites')
+    }
     const repeated = options.since === undefined ? undefined : this.#repeats.get(options.since)
     const after = repeated?.after ?? (await this.snapshot(label, { ...(needsSwap(options.include) && { swap: true }) }))
+    if (selector.source === 'sites') return computeSiteDelta(before, after, selector, this.session.pageSize)
     const tracking = this.session.capabilities.files.swap_page_owner
     const counted = (snapshot: Snapshot) => ({ ...snapshot, counts: countsFor(snapshot, options.include, tracking) })
     return computeDelta(counted(before), counted(after), this.session.stacks, selector, this.session.pageSize)

@@ -10,6 +10,7 @@ import type { Snapshot } from '../snapshot/snapshot.js'
 import { StacksCache } from '../snapshot/stacks.js'
 import { probe, SAMPLE_PATH_NOTES, type Capabilities } from '../target/probe.js'
 import { parseCountThreshold } from '../format/count-threshold.js'
+import { parseAllocInfo } from '../format/allocinfo.js'
 import type { Target } from '../target/types.js'
 import { Measurement } from './measurement.js'
 import type { SessionOptions } from './options.js'
@@ -64,8 +65,10 @@ export class Session {
     const counts = await readCounts(this.target, this.capabilities.path, this.stacks)
     const readSwap = this.capabilities.files.swap_page_owner && (options.swap ?? this.options.countSwap ?? false)
     const swap = readSwap ? await readSwapCounts(this.target, this.stacks) : undefined
+    // Every sample, since the start snapshot is taken before a test says it budgets call sites.
+    const sites = this.capabilities.allocinfo === 'available' ? (await parseAllocInfo(this.target.read('allocinfo'), where(this.target, 'allocinfo'))).sites : undefined
     this.#samples++
-    return { label, takenAt, bootId: this.capabilities.bootId, path: this.capabilities.path, counts, ...(swap && { swap }), total: sumPages(counts) }
+    return { label, takenAt, bootId: this.capabilities.bootId, path: this.capabilities.path, counts, ...(swap && { swap }), total: sumPages(counts), ...(sites && { sites }) }
   }
 
   get samples(): number {
