@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 import { pageBudget } from './src/vitest/plugin.js'
 
 /**
- * Four projects, five with PAGE_BUDGET_BISECT_PROOF=1: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
+ * Five projects: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
  * real test kernel: one VM for the run, shared by all workers), `swap` (a small VM with zram
  * swap, for the seed's swap scenario, driven by proactive reclaim), `vm` (the QEMU target itself: boots its own VMs
  * to kill, time out and misconfigure them), and `bisect` (two kernels of one tree compared and
@@ -51,24 +51,19 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
-      // Opt-in (PAGE_BUDGET_BISECT_PROOF=1) until it has passed twice in a row on this machine.
-      ...(process.env.PAGE_BUDGET_BISECT_PROOF
-        ? [
-            {
-              test: {
-                name: 'bisect',
-                include: ['test/e2e/bisect/*.test.ts'],
-                // It builds kernels (on a fresh machine one full build of its synthetic tree, then
-                // incremental ones), which takes both cores: it runs after every other project,
-                // alone, so no VM of theirs boots on a machine it loads.
-                sequence: { groupOrder: 1 },
-                testTimeout: 900_000,
-                // The full build: 7-12 minutes on two idle cores, far longer on a loaded machine.
-                hookTimeout: 7_200_000,
-              },
-            },
-          ]
-        : []),
+      {
+        test: {
+          name: 'bisect',
+          include: ['test/e2e/bisect/*.test.ts'],
+          // It builds kernels (on a fresh machine one full build of its synthetic tree, then
+          // incremental ones), which takes both cores: it runs after every other project, alone,
+          // so no VM of theirs boots on a machine it loads.
+          sequence: { groupOrder: 1 },
+          testTimeout: 900_000,
+          // The full build: 7-12 minutes on two idle cores, far longer on a loaded machine.
+          hookTimeout: 7_200_000,
+        },
+      },
     ],
   },
 })

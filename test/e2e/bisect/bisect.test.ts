@@ -107,7 +107,7 @@ describe.skipIf(!(source && hasQemu) && !process.env.CI)('a memory regression, c
       // The one step tested the comment commit: an incremental build of the tree's build directory.
       console.info(`bisect proof: ${bisect.all!.split('\n').filter((line) => line.includes('page-budget run: kernel ')).join('; ')}`)
     } finally {
-      await git(history.dir, 'bisect', 'reset', '-q')
+      await git(history.dir, 'bisect', 'reset')
     }
   })
 

@@ -69,7 +69,7 @@ export async function syntheticHistory(cacheDir: string, source: string): Promis
     await rename(work, dir)
   }
   // A run that died mid-bisection leaves it under way; the history itself is never changed.
-  await git(dir, 'bisect', 'reset', '-q').catch(() => undefined)
+  await git(dir, 'bisect', 'reset').catch(() => undefined)
   await git(dir, 'checkout', '-q', '--force', 'main')
   const [regression, comment, probe, imported] = (await git(dir, 'rev-list', '--max-count=4', 'main')).split('\n')
   return { dir, imported: imported!, probe: probe!, comment: comment!, regression: regression! }
