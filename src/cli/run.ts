@@ -152,7 +152,8 @@ function planOf(values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>
     exec: values.exec,
     memory: positive(values.memory, '--memory', 1024),
     timeoutMs: positive(values.timeout, '--timeout', 300) * 1000,
-    // Longer than the QEMU target's 60 s: a boot that stalls on a loaded machine would be a skipped commit.
+    // Longer than the QEMU target's 120 s: a slow boot on a loaded machine would be a skipped commit
+    // (a stalled one still fails after 30 s of console silence).
     bootTimeoutMs: positive(values['boot-timeout'], '--boot-timeout', 180) * 1000,
   }
 }

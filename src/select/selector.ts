@@ -1,6 +1,7 @@
 import picomatch from 'picomatch'
 import { UsageError } from '../errors.js'
 import type { SiteCount } from '../format/allocinfo.js'
+import { sourceName } from '../format/stack-key.js'
 import type { Frame } from '../format/types.js'
 
 /** Which stacks (or, with `sites`, which call sites) a budget is about. */
@@ -34,15 +35,6 @@ export interface CompiledSelector {
   names(frame: Frame): boolean
 }
 
-/**
- * Compiler-made clones keep the source name before the first dot (`shmem_get_folio_gfp.constprop.0`,
- * `foo.isra.0`, `bar.cold`); a pattern may name either form.
- */
-function baseName(fn: string): string {
-  const dot = fn.indexOf('.')
-  return dot > 0 ? fn.slice(0, dot) : fn
-}
-
 export function compileSelector(selector: StackSelector = {}): CompiledSelector {
   if (selector.sites !== undefined) return compileSites(selector)
   const patterns = selector.frames ?? []
@@ -55,7 +47,8 @@ export function compileSelector(selector: StackSelector = {}): CompiledSelector 
   const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1))
   const compile = (p: string) => {
     const glob = picomatch(p, { dot: true })
-    return (frame: Frame) => glob(frame.fn) || glob(baseName(frame.fn))
+    // A pattern may name a compiler-made clone (`foo.constprop.0`) or its source name (`foo`).
+    return (frame: Frame) => glob(frame.fn) || glob(sourceName(frame.fn))
   }
   const includes = include.map(compile)
   const excludes = exclude.map(compile)
