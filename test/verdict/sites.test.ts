@@ -12,7 +12,7 @@ import { CAPTURE, failure, rejection, tempDir } from '../helpers.js'
 /**
  * Call-site budgets over a replayed kernel: the recorded dd capture's page_owner files, with
  * allocinfo files written here for each step (generated, for the matchers' logic only; the
- * real kernel's numbers are proven in test/e2e/kernel/allocinfo.test.ts).
+ * real kernel's numbers are proven in test/e2e/allocinfo.test.ts).
  */
 const HEADER = 'allocinfo - version: 2.0\n#     <size>  <calls> <tag info>\n'
 const line = (bytes: number, calls: number, tag: string) => `${String(bytes).padStart(12)} ${String(calls).padStart(8)} ${tag} \n`
