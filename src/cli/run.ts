@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { parseBudget, type Budget, type Tolerance } from '../amount.js'
 import { KernelBuildError, PageBudgetError, UsageError } from '../errors.js'
+import { CliUsageError, positiveInt } from './args.js'
 import { BUILD_OPTIONS, BUILD_USAGE, buildWithProgress, kernelRequest } from '../kernel-build/cli.js'
 import { formatKernelTag } from '../kernel-build/tag.js'
 import { reportRecord } from '../report/records.js'
@@ -64,7 +65,7 @@ export async function runCommand(argv: string[], out: (text: string) => void): P
     values = parsed.values
     plan = planOf(values)
   } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) throw error
+    if (!(error instanceof UsageError) && !(error instanceof CliUsageError) && !(error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) throw error
     err(`page-budget run: ${error.message}\n\nusage:\n${usage}`)
     return EXIT.usage
   }
@@ -150,19 +151,12 @@ function planOf(values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>
     budget,
     options,
     exec: values.exec,
-    memory: positive(values.memory, '--memory', 1024),
-    timeoutMs: positive(values.timeout, '--timeout', 300) * 1000,
+    memory: positiveInt(values.memory, '--memory', 1024),
+    timeoutMs: positiveInt(values.timeout, '--timeout', 300) * 1000,
     // Longer than the QEMU target's 120 s: a slow boot on a loaded machine would be a skipped commit
     // (a stalled one still fails after 30 s of console silence).
-    bootTimeoutMs: positive(values['boot-timeout'], '--boot-timeout', 180) * 1000,
+    bootTimeoutMs: positiveInt(values['boot-timeout'], '--boot-timeout', 180) * 1000,
   }
-}
-
-function positive(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback
-  const value = Number(text)
-  if (!Number.isInteger(value) || value <= 0) throw new UsageError(`${name} wants a positive whole number, got ${text}`)
-  return value
 }
 
 /**

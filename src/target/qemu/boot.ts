@@ -21,8 +21,6 @@ export interface BootAttempt {
   vmsDir: string
   /** Milliseconds from starting QEMU to the agent's HELLO. */
   timeout: number
-  /** Milliseconds the console may stay silent before the boot counts as stalled (default 30 s). */
-  stallTimeout?: number
 }
 
 /**
@@ -77,14 +75,13 @@ export async function bootVm(attempt: BootAttempt): Promise<BootedVm> {
     return vmFailure(message, { consoleLog, stderr: qemu.stderr(), hint })
   }
   const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`
-  const stallTimeout = attempt.stallTimeout ?? STALL_TIMEOUT
   let timer: NodeJS.Timeout | undefined
   const quiet = new AbortController()
   const outcome = await Promise.race([
     connectAgent(join(runDir, 'agent.sock'), qemu).then((link) => ({ kind: 'link' as const, link })),
     qemu.exited.then((exit) => ({ kind: 'exited' as const, exit })),
     new Promise<{ kind: 'timeout' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), attempt.timeout))),
-    consoleSilence(consoleLog, stallTimeout, quiet.signal).then(() => ({ kind: 'stalled' as const })),
+    consoleSilence(consoleLog, STALL_TIMEOUT, quiet.signal).then(() => ({ kind: 'stalled' as const })),
   ]).finally(() => {
     clearTimeout(timer)
     quiet.abort()
@@ -103,7 +100,7 @@ export async function bootVm(attempt: BootAttempt): Promise<BootedVm> {
     const vcpus = await vcpuStates(monitorSocket, attempt.launch.kernel)
     const where = vcpus?.length ? `; ${describeVcpus(vcpus)}` : ''
     throw await (outcome.kind === 'stalled'
-      ? fail(`the boot stalled: the console printed nothing for ${seconds(stallTimeout)} and the guest agent never answered (${attempt.launch.accel})${where}`,
+      ? fail(`the boot stalled: the console printed nothing for ${seconds(STALL_TIMEOUT)} and the guest agent never answered (${attempt.launch.accel})${where}`,
           'the console tail shows where the kernel stopped; a vCPU spinning while another is halted waits for an interrupt that never came')
       : fail(`the guest agent did not answer within ${seconds(attempt.timeout)} of starting QEMU (${attempt.launch.accel})${where}`,
           'the console tail shows how far the boot got; a slow machine may need a longer bootTimeout'))
