@@ -12,6 +12,7 @@ import { configureKernel } from './config.js'
 import { patchedTree } from './patch.js'
 import type { KernelRequest } from './request.js'
 import { BuildLog } from './run.js'
+import { seedBuildDir } from './seed.js'
 import { checkBuildTools } from './tools.js'
 import { readKernelTree } from './tree.js'
 
@@ -46,7 +47,8 @@ const LOCK_TIMEOUT_MS = 3 * 60 * 60 * 1000
  * fragments and options on tinyconfig, from the user's tree (out of tree, under the cache) or
  * Debian's linux-source. A cached kernel for the same request is returned without touching the
  * network, so this is cheap to call before every run. Each source tree keeps one build
- * directory, so the next build of it (another commit, another option) is incremental.
+ * directory, so the next build of it (another commit, another option) is incremental; a
+ * patched copy's first build starts from its base tree's (seed.ts).
  */
 export async function buildKernel(options: BuildKernelOptions = {}): Promise<KernelBuild> {
   const started = performance.now()
@@ -80,8 +82,14 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
         source = { kind: 'debian', package: debian.packageName, packageVersion: debian.packageVersion }
         sourceDir = debian.dir
       }
-      if (patches.length > 0) sourceDir = await patchedTree(sourceDir, patches, cacheDir, log)
-      const objectDir = join(await privateDir(join(cacheDir, 'build')), createHash('sha256').update(sourceDir).digest('hex').slice(0, 16))
+      const buildDir = await privateDir(join(cacheDir, 'build'))
+      const objectDirOf = (dir: string) => join(buildDir, createHash('sha256').update(dir).digest('hex').slice(0, 16))
+      if (patches.length > 0) {
+        const base = { source: sourceDir, objectDir: objectDirOf(sourceDir) }
+        sourceDir = await patchedTree(sourceDir, patches, cacheDir, log)
+        await seedBuildDir(base, { source: sourceDir, objectDir: objectDirOf(sourceDir) }, log)
+      }
+      const objectDir = objectDirOf(sourceDir)
       log.note(`configuring ${sourceDir} in ${objectDir}`)
       const config = await configureKernel(sourceDir, objectDir, fragments, log.step, (line) => log.note(line))
       await log.step('make', [`O=${objectDir}`, `-j${options.jobs ?? availableParallelism()}`, 'bzImage'], {
