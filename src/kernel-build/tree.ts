@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { execa } from 'execa'
@@ -41,8 +41,11 @@ export async function readKernelTree(path: string): Promise<KernelTree> {
 
 async function treeState(dir: string): Promise<{ state: string; description: string }> {
   const git = (...args: string[]) => execa('git', ['-C', dir, ...args], { reject: false, stdin: 'ignore', encoding: 'buffer', stripFinalNewline: false })
+  // Only a repository whose top is the tree: a tree unpacked inside another repository (a
+  // Debian source under a project's cache) would otherwise take that repository's HEAD for its own.
+  const top = await git('rev-parse', '--show-toplevel')
   const head = await git('rev-parse', '--verify', 'HEAD')
-  if (head.failed) {
+  if (top.failed || head.failed || realpathSync(Buffer.from(top.stdout).toString('utf8').trim()) !== realpathSync(dir)) {
     return { state: await fileTimes(dir), description: 'no git: file times' }
   }
   // HEAD, the uncommitted diff of tracked files, and untracked files by name, size and time.

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KernelBuildError } from '../../src/errors.js'
@@ -64,5 +64,22 @@ describe('readKernelTree', () => {
     expect(before.description).toBe('no git: file times')
     writeFileSync(join(dir, 'Kconfig'), 'changed, and longer\n')
     expect((await readKernelTree(dir)).state).not.toBe(before.state)
+  })
+
+  it("takes a tree inside another repository for one without git, not that repository's HEAD", async () => {
+    const outer = tempDir()
+    git(outer, 'init', '-q')
+    writeFileSync(join(outer, 'README'), 'a project\n')
+    git(outer, 'add', '-A')
+    git(outer, 'commit', '-qm', 'project')
+    const dir = join(outer, 'sources', 'linux')
+    mkdirSync(join(outer, 'sources'))
+    renameSync(fakeTree(), dir)
+    const before = await readKernelTree(dir)
+    expect(before.description).toBe('no git: file times')
+    // A commit of the outer project is not a change of the kernel tree.
+    writeFileSync(join(outer, 'README'), 'a project, changed\n')
+    git(outer, 'commit', '-qam', 'change')
+    expect((await readKernelTree(dir)).state).toBe(before.state)
   })
 })
