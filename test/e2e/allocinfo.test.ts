@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../src/vitest/expect.js'
 import { findBuiltKernel } from '../../src/kernel-build/cache.js'
-import type { Measurement } from '../../src/session/measurement.js'
 import { Session } from '../../src/session/session.js'
 import { startVm, type QemuVm } from '../../src/target/qemu/vm.js'
-import { endSection } from '../../src/verdict/section.js'
+import { measured } from './measured.js'
 import { failure, tempDir } from '../helpers.js'
 
 const kernel = findBuiltKernel()
@@ -27,16 +26,6 @@ const makeFiles = `mkdir /tmpfs/many && cd /tmpfs/many && seq 1 ${FILES} | xargs
 let vm: QemuVm
 let session: Session
 
-/** A measured section around `body`, ended (lock released) whatever happens. */
-async function measured(body: (pageOwner: Measurement) => Promise<void>): Promise<void> {
-  const pageOwner = await session.begin()
-  try {
-    await body(pageOwner)
-  } finally {
-    await endSection(pageOwner)
-  }
-}
-
 // Under CI a missing kernel or QEMU fails this file instead of skipping it.
 describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('call-site budgets from /proc/allocinfo', () => {
   beforeAll(async () => {
@@ -49,7 +38,7 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('call-site budgets from
     expect(session.capabilities.allocinfo).toBe('available')
   })
 
-  it('50,000 empty files in tmpfs: a dentry and an inode each, budgeted at their call sites', { timeout: 300_000 }, () => measured(async (pageOwner) => {
+  it('50,000 empty files in tmpfs: a dentry and an inode each, budgeted at their call sites', { timeout: 300_000 }, () => measured(session, async (pageOwner) => {
     await pageOwner.exec(makeFiles, { timeout: 300_000 })
     try {
       // One __d_alloc per name and one shmem inode per file, the directory's own included. A
@@ -84,7 +73,7 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('call-site budgets from
     await expect(pageOwner).toFreeAll({ ...dentries, tolerance: `${8 * 192} B`, calls: 8, settle: 10_000 })
   }))
 
-  it('held out: a budget on a call site the workload never reaches stays at 0', { timeout: 300_000 }, () => measured(async (pageOwner) => {
+  it('held out: a budget on a call site the workload never reaches stays at 0', { timeout: 300_000 }, () => measured(session, async (pageOwner) => {
     await pageOwner.exec(makeFiles, { timeout: 300_000 })
     try {
       // ext4 is built in but nothing in the guest mounts it here.
@@ -96,7 +85,7 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('call-site budgets from
     }
   }))
 
-  it("on dd to tmpfs, page_owner's stack and allocinfo's call site count the file's pages alike", () => measured(async (pageOwner) => {
+  it("on dd to tmpfs, page_owner's stack and allocinfo's call site count the file's pages alike", () => measured(session, async (pageOwner) => {
     await pageOwner.exec('dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none')
     try {
       const stack = await pageOwner.delta({ frames: ['shmem_*', 'vfs_write', '!kmem_cache_*'] })

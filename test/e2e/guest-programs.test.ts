@@ -10,7 +10,7 @@ import type { Measurement } from '../../src/session/measurement.js'
 import { Session } from '../../src/session/session.js'
 import { QEMU } from '../../src/target/qemu/qemu.js'
 import { startVm, type QemuOptions, type QemuVm } from '../../src/target/qemu/vm.js'
-import { endSection } from '../../src/verdict/section.js'
+import { measured } from './measured.js'
 import { failure, rejection, tempDir } from '../helpers.js'
 
 /**
@@ -46,16 +46,6 @@ async function boot(options: Omit<QemuOptions, 'kind'>): Promise<{ vm: QemuVm; s
   const vm = await startVm({ kind: 'qemu', kernel, ...options })
   vms.push(vm)
   return { vm, session: await Session.open(vm.target, { cacheDir: tempDir() }) }
-}
-
-/** A measured section around `body`, ended (lock released) whatever happens. */
-async function measured(session: Session, body: (pageOwner: Measurement) => Promise<void>): Promise<void> {
-  const pageOwner = await session.begin()
-  try {
-    await body(pageOwner)
-  } finally {
-    await endSection(pageOwner)
-  }
 }
 
 /** Starts `command` (the hog) in the background in the guest, and returns its pid once it says it holds its memory. */
