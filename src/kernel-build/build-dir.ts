@@ -1,7 +1,54 @@
-import { existsSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { writeFileAtomic } from '../io/atomic.js'
+import { privateDir } from '../io/cache-dir.js'
+import type { Fragment } from './request.js'
 import type { BuildLog } from './run.js'
+
+/**
+ * The build directory (`make O=`) for a source tree and a configuration: one per pair, so two
+ * configurations of one tree (the recipe, and the recipe without page_owner) each stay
+ * incremental instead of undoing each other's objects; a tree's next commit reuses its
+ * configuration's directory. A new one starts from a copy of the first one this tree was built
+ * in, or else `base`'s, where `sourceDir` is a hard-linked copy of `base` (patch.ts makes one
+ * per patch set): only what the new configuration or the patches change is compiled. The first
+ * rather than the latest, because a tree's first build is its usual configuration, which the
+ * others are variations of: the test kernel's, not the one built without page_owner (whose
+ * change reaches sched.h, so nearly every file).
+ */
+export async function prepareBuildDir(cacheDir: string, sourceDir: string, fragments: readonly Fragment[], log: BuildLog, base?: string): Promise<string> {
+  const buildDir = await privateDir(join(cacheDir, 'build'))
+  const config = createHash('sha256')
+  for (const fragment of fragments) config.update(`${fragment.text}\0`)
+  const objectDir = join(buildDir, `${treeKey(sourceDir)}-${config.digest('hex').slice(0, 8)}`)
+  for (const from of [sourceDir, ...(base === undefined ? [] : [base])]) {
+    const seed = seedOf(buildDir, from)
+    if (seed !== undefined && (await seedBuildDir({ source: from, objectDir: seed }, { source: sourceDir, objectDir }, log))) break
+  }
+  return objectDir
+}
+
+/** After a build succeeded in `objectDir`: if it is the tree's first, the one its new configurations start from. */
+export async function rememberBuilt(cacheDir: string, sourceDir: string, objectDir: string): Promise<void> {
+  const pointer = seedPointer(join(cacheDir, 'build'), sourceDir)
+  const seed = seedOf(join(cacheDir, 'build'), sourceDir)
+  if (seed === undefined || !existsSync(join(seed, '.config'))) await writeFileAtomic(pointer, `${objectDir}\n`)
+}
+
+function seedOf(buildDir: string, sourceDir: string): string | undefined {
+  const pointer = seedPointer(buildDir, sourceDir)
+  return existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : undefined
+}
+
+function seedPointer(buildDir: string, sourceDir: string): string {
+  return join(buildDir, `${treeKey(sourceDir)}.seed`)
+}
+
+function treeKey(sourceDir: string): string {
+  return createHash('sha256').update(sourceDir).digest('hex').slice(0, 16)
+}
 
 /** A source tree and the build directory (`make O=`) that belongs to it. */
 export interface TreeBuild {
@@ -10,11 +57,10 @@ export interface TreeBuild {
 }
 
 /**
- * Starts the first build of a patched tree (patch.ts: a hard-linked copy of `base.source`) from a
- * copy of its base tree's build directory, so only what the patches touch is compiled: minutes
- * instead of a full build.
+ * Starts a new build directory from a copy of another, of the same tree or of the tree a patched
+ * copy was made from (patch.ts: hard links to `base.source`): minutes instead of a full build.
  *
- * kbuild records every command and dependency with the source tree's absolute path (in each
+ * For a patched copy, kbuild records every command and dependency with the source tree's absolute path (in each
  * target's `.cmd` file, and `.d` files), so the copy's paths are rewritten from the base tree to
  * the patched one; the files keep their times. Then make sees what a build of the patched tree
  * would have left, and its usual checks decide: a file a patch replaced is newer than its object
@@ -22,16 +68,18 @@ export interface TreeBuild {
  * the base's time) is not. Every record is rewritten: a dependency left on the base tree would
  * hide a patched file from make.
  *
- * Returns false (a full build follows) when the base was never built or the target exists.
+ * Returns false (a full build follows) when the base holds no configured build or the target exists.
  */
-export async function seedBuildDir(base: TreeBuild, target: TreeBuild, log: BuildLog): Promise<boolean> {
+async function seedBuildDir(base: TreeBuild, target: TreeBuild, log: BuildLog): Promise<boolean> {
   if (existsSync(target.objectDir) || !existsSync(join(base.objectDir, '.config'))) return false
-  log.note(`starting from a copy of ${base.objectDir}, the build directory of the unpatched tree`)
+  log.note(`starting from a copy of ${base.objectDir}`)
   const work = await mkdtemp(join(dirname(target.objectDir), '.seeding-'))
   try {
     await log.step('cp', ['-a', '--reflink=auto', `${base.objectDir}/.`, work])
-    const rewritten = await relocate(work, base.source, target.source)
-    log.note(`rewrote ${rewritten} kbuild records from ${base.source} to ${target.source}`)
+    if (base.source !== target.source) {
+      const rewritten = await relocate(work, base.source, target.source)
+      log.note(`rewrote ${rewritten} kbuild records from ${base.source} to ${target.source}`)
+    }
     await rename(work, target.objectDir)
     return true
   } finally {

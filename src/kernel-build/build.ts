@@ -1,7 +1,6 @@
 import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { KernelBuildError } from '../errors.js'
 import { defaultCacheDir, privateDir } from '../io/cache-dir.js'
@@ -12,7 +11,7 @@ import { configureKernel } from './config.js'
 import { patchedTree } from './patch.js'
 import type { KernelRequest } from './request.js'
 import { BuildLog } from './run.js'
-import { seedBuildDir } from './seed.js'
+import { prepareBuildDir, rememberBuilt } from './build-dir.js'
 import { checkBuildTools } from './tools.js'
 import { readKernelTree } from './tree.js'
 
@@ -26,6 +25,12 @@ export interface BuildKernelOptions extends KernelRequest {
   jobs?: number
   /** Build even when a kernel for this request is cached (for Debian: also look for a newer source). */
   force?: boolean
+  /**
+   * The tree `source` is a hard-linked copy of (`cp -al`, files changed since replaced rather than
+   * written, as git does): its first build starts from that tree's build directory instead of
+   * from nothing (build-dir.ts).
+   */
+  copyOf?: string
 }
 
 export interface KernelBuild {
@@ -46,9 +51,9 @@ const LOCK_TIMEOUT_MS = 3 * 60 * 60 * 1000
  * Builds (or reuses) a kernel: page-budget's recipe (recipe/page-budget.config) and the user's
  * fragments and options on tinyconfig, from the user's tree (out of tree, under the cache) or
  * Debian's linux-source. A cached kernel for the same request is returned without touching the
- * network, so this is cheap to call before every run. Each source tree keeps one build
- * directory, so the next build of it (another commit, another option) is incremental; a
- * patched copy's first build starts from its base tree's (seed.ts).
+ * network, so this is cheap to call before every run. Each source tree and configuration keeps
+ * a build directory, so the next commit is incremental, and a new configuration or a patched
+ * copy starts from the tree's last one (build-dir.ts).
  */
 export async function buildKernel(options: BuildKernelOptions = {}): Promise<KernelBuild> {
   const started = performance.now()
@@ -82,14 +87,12 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
         source = { kind: 'debian', package: debian.packageName, packageVersion: debian.packageVersion }
         sourceDir = debian.dir
       }
-      const buildDir = await privateDir(join(cacheDir, 'build'))
-      const objectDirOf = (dir: string) => join(buildDir, createHash('sha256').update(dir).digest('hex').slice(0, 16))
+      let base = options.copyOf === undefined ? undefined : resolve(options.copyOf)
       if (patches.length > 0) {
-        const base = { source: sourceDir, objectDir: objectDirOf(sourceDir) }
-        sourceDir = await patchedTree(sourceDir, patches, cacheDir, log)
-        await seedBuildDir(base, { source: sourceDir, objectDir: objectDirOf(sourceDir) }, log)
+        base = sourceDir
+        sourceDir = await patchedTree(base, patches, cacheDir, log)
       }
-      const objectDir = objectDirOf(sourceDir)
+      const objectDir = await prepareBuildDir(cacheDir, sourceDir, fragments, log, base)
       log.note(`configuring ${sourceDir} in ${objectDir}`)
       const config = await configureKernel(sourceDir, objectDir, fragments, log.step, (line) => log.note(line))
       await log.step('make', [`O=${objectDir}`, `-j${options.jobs ?? availableParallelism()}`, 'bzImage'], {
@@ -109,6 +112,7 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
         buildSeconds: elapsed(started),
         builtAt: new Date().toISOString(),
       }
+      await rememberBuilt(cacheDir, sourceDir, objectDir)
       const bzImage = await publish(join(cacheDir, 'kernels'), key, objectDir, config, record)
       log.note(`kernel ${release} ready at ${bzImage} (${Math.round(record.buildSeconds)} s)`)
       return { bzImage, config: join(cacheDir, 'kernels', key, 'config'), version: release, reused: false, seconds: record.buildSeconds, log: log.path }

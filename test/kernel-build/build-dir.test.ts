@@ -1,11 +1,14 @@
-import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { prepareBuildDir, rememberBuilt } from '../../src/kernel-build/build-dir.js'
+import type { Fragment } from '../../src/kernel-build/request.js'
 import { BuildLog } from '../../src/kernel-build/run.js'
-import { seedBuildDir } from '../../src/kernel-build/seed.js'
 import { tempDir } from '../helpers.js'
 
 const OLD = new Date('2026-01-01T00:00:00Z')
+const RECIPE: Fragment[] = [{ name: 'recipe', text: 'CONFIG_PAGE_OWNER=y\n' }]
+const WITHOUT: Fragment[] = [...RECIPE, { name: '--enable/--disable', text: '# CONFIG_PAGE_OWNER is not set\n' }]
 
 /** A build directory as kbuild leaves one: records naming the source tree, and objects. */
 function builtDir(source: string): string {
@@ -24,35 +27,64 @@ function builtDir(source: string): string {
   return dir
 }
 
-describe('seedBuildDir', () => {
-  it("copies the base tree's build directory with its records moved to the patched tree, keeping file times", async () => {
-    const base = { source: '/cache/sources/linux-source-7.2', objectDir: '' }
-    base.objectDir = builtDir(base.source)
-    const target = { source: '/cache/sources/patched-linux-source-7.2-1a2b', objectDir: join(tempDir(), 'patched') }
-    const log = await BuildLog.open(join(tempDir(), 'log'))
-    expect(await seedBuildDir(base, target, log)).toBe(true)
+async function withLog<T>(body: (log: BuildLog) => Promise<T>): Promise<T> {
+  const log = await BuildLog.open(join(tempDir(), 'log'))
+  try {
+    return await body(log)
+  } finally {
     await log.close()
+  }
+}
 
-    const cmd = readFileSync(join(target.objectDir, 'mm/.page_owner.o.cmd'), 'utf8')
-    expect(cmd).not.toContain(`${base.source}/`)
-    expect(cmd).toContain(`-I${target.source}/include -fmacro-prefix-map=${target.source}/= `)
-    expect(cmd).toContain(`source_mm/page_owner.o := ${target.source}/mm/page_owner.c\n`)
-    expect(cmd).toContain(`  ${target.source}/include/linux/page_owner.h \\\n`)
-    expect(readFileSync(join(target.objectDir, 'usr.d'), 'utf8')).toBe(`usr: ${base.source}-other/usr/gen_init_cpio.c ${target.source}\n`)
-    expect(readFileSync(join(target.objectDir, 'mm/page_owner.o'))).toEqual(readFileSync(join(base.objectDir, 'mm/page_owner.o')))
-    // make compares times: a record or object that looked new would rebuild what depends on it.
-    for (const file of ['mm/.page_owner.o.cmd', 'usr.d', 'mm/page_owner.o']) expect(statSync(join(target.objectDir, file)).mtime).toEqual(OLD)
-    // The base is left as it was.
-    expect(readFileSync(join(base.objectDir, 'mm/.page_owner.o.cmd'), 'utf8')).toContain(`${base.source}/mm/page_owner.c`)
+describe('prepareBuildDir', () => {
+  it('gives each configuration of a tree its own directory, and the same one again', async () => {
+    const cache = tempDir()
+    const [recipe, without] = await withLog((log) => Promise.all([prepareBuildDir(cache, '/src/linux', RECIPE, log), prepareBuildDir(cache, '/src/linux', WITHOUT, log)]))
+    expect(recipe).not.toBe(without)
+    expect(await withLog((log) => prepareBuildDir(cache, '/src/linux', RECIPE, log))).toBe(recipe)
+    expect(await withLog((log) => prepareBuildDir(cache, '/src/other', RECIPE, log))).not.toBe(recipe)
+    // Nothing was ever built: nothing to start from.
+    expect(existsSync(recipe)).toBe(false)
   })
 
-  it('does nothing when the base was never built, or the patched tree has a build directory already', async () => {
-    const log = await BuildLog.open(join(tempDir(), 'log'))
-    const target = { source: '/patched', objectDir: join(tempDir(), 'patched') }
-    expect(await seedBuildDir({ source: '/base', objectDir: join(tempDir(), 'never-built') }, target, log)).toBe(false)
-    const existing = { source: '/patched', objectDir: builtDir('/patched') }
-    expect(await seedBuildDir({ source: '/base', objectDir: builtDir('/base') }, existing, log)).toBe(false)
-    expect(readFileSync(join(existing.objectDir, 'mm/.page_owner.o.cmd'), 'utf8')).toContain('/patched/mm/page_owner.c')
-    await log.close()
+  it("starts a tree's new configuration from a copy of the directory it was first built in", async () => {
+    const cache = tempDir()
+    const source = '/cache/sources/linux-source-7.2'
+    const built = builtDir(source)
+    await rememberBuilt(cache, source, built)
+    const fresh = await withLog((log) => prepareBuildDir(cache, source, WITHOUT, log))
+    expect(fresh).not.toBe(built)
+    expect(readFileSync(join(fresh, 'mm/.page_owner.o.cmd'), 'utf8')).toBe(readFileSync(join(built, 'mm/.page_owner.o.cmd'), 'utf8'))
+    expect(statSync(join(fresh, 'mm/page_owner.o')).mtime).toEqual(OLD)
+    // An existing directory is the configuration's own: never replaced by a copy.
+    writeFileSync(join(fresh, 'mine'), '')
+    expect(await withLog((log) => prepareBuildDir(cache, source, WITHOUT, log))).toBe(fresh)
+    expect(existsSync(join(fresh, 'mine'))).toBe(true)
+    // A later build of another configuration does not displace the first as the seed.
+    await rememberBuilt(cache, source, fresh)
+    const third = await withLog((log) => prepareBuildDir(cache, source, [{ name: 'x', text: 'CONFIG_X=y\n' }], log))
+    expect(existsSync(join(third, 'mine'))).toBe(false)
+    expect(existsSync(join(third, 'mm/page_owner.o'))).toBe(true)
+  })
+
+  it("starts a patched copy from its base tree's directory, with kbuild's records moved to the copy and file times kept", async () => {
+    const cache = tempDir()
+    const base = '/cache/sources/linux-source-7.2'
+    const patched = '/cache/sources/patched-linux-source-7.2-1a2b'
+    const built = builtDir(base)
+    await rememberBuilt(cache, base, built)
+    const dir = await withLog((log) => prepareBuildDir(cache, patched, RECIPE, log, base))
+
+    const cmd = readFileSync(join(dir, 'mm/.page_owner.o.cmd'), 'utf8')
+    expect(cmd).not.toContain(`${base}/`)
+    expect(cmd).toContain(`-I${patched}/include -fmacro-prefix-map=${patched}/= `)
+    expect(cmd).toContain(`source_mm/page_owner.o := ${patched}/mm/page_owner.c\n`)
+    expect(cmd).toContain(`  ${patched}/include/linux/page_owner.h \\\n`)
+    expect(readFileSync(join(dir, 'usr.d'), 'utf8')).toBe(`usr: ${base}-other/usr/gen_init_cpio.c ${patched}\n`)
+    expect(readFileSync(join(dir, 'mm/page_owner.o'))).toEqual(readFileSync(join(built, 'mm/page_owner.o')))
+    // make compares times: a record or object that looked new would rebuild what depends on it.
+    for (const file of ['mm/.page_owner.o.cmd', 'usr.d', 'mm/page_owner.o']) expect(statSync(join(dir, file)).mtime).toEqual(OLD)
+    // The base is left as it was.
+    expect(readFileSync(join(built, 'mm/.page_owner.o.cmd'), 'utf8')).toContain(`${base}/mm/page_owner.c`)
   })
 })

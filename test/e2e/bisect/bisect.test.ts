@@ -41,7 +41,9 @@ describe.skipIf(!(source && hasQemu) && !process.env.CI)('a memory regression, c
   beforeAll(async () => {
     history = await syntheticHistory(cacheDir, source!)
     await git(history.dir, 'checkout', '-q', history.probe)
-    base = await buildKernel({ source: history.dir })
+    // The history is a hard-linked copy of the tree the test kernel was built from: its first
+    // build starts from that tree's build directory, so it compiles what the commits change.
+    base = await buildKernel({ source: history.dir, copyOf: source! })
     await git(history.dir, 'checkout', '-q', history.regression)
     // The same tree, so the same build directory: only what the commits between changed is rebuilt.
     candidate = await buildKernel({ source: history.dir })
