@@ -63,7 +63,8 @@ function byteTicks(maxBytes: number): { ticks: number[]; label: (bytes: number) 
 /**
  * Pages over time as a self-contained HTML page: inline SVG and CSS, no script and nothing
  * fetched, so it opens from a CI artifact or a mail attachment. Each curve is a polyline that
- * carries its handle and label as data attributes, and a <title> tooltip with its stack.
+ * carries its handle and label as data attributes, and a <title> tooltip with its stack. Call
+ * sites, when given, are a second plot below, their curves carrying the site's key.
  */
 export function renderChart(input: ChartInput): string {
   const stacks = panel(input, 'pages per allocation stack', input.lines.map((line) => {

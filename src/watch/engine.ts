@@ -52,7 +52,7 @@ export class Watch {
   readonly session: Session
   readonly selector: CompiledSelector
   /** Which call sites the output shows: `sites`, else those the alerts on sites pick. */
-  readonly siteSelectors: readonly CompiledSelector[]
+  readonly #siteSelectors: readonly CompiledSelector[]
   /** Frames of every stack resolved so far (the stacks cache's answers, kept for the output). */
   readonly frames = new Map<number, Frame[] | undefined>()
   readonly #options: WatchOptions
@@ -70,7 +70,7 @@ export class Watch {
     this.#alerts = new AlertWatch(options.alerts ?? [], session.pageSize)
     this.#filtered = (options.selector?.frames?.length ?? 0) > 0 || options.selector?.module !== undefined
     this.#classifies = this.#filtered || this.#alerts.selectors.some((s) => s.source === 'stacks')
-    this.siteSelectors = options.sites ? [compileSelector(options.sites)] : this.#alerts.selectors.filter((s) => s.source === 'sites')
+    this.#siteSelectors = options.sites ? [compileSelector(options.sites)] : this.#alerts.selectors.filter((s) => s.source === 'sites')
     if (options.sites || this.#alerts.watchesSites) {
       // Never a series of zeros: a kernel that does not count call sites says so before the first sample.
       const state = session.capabilities.allocinfo
@@ -87,13 +87,18 @@ export class Watch {
     return !this.#filtered || this.selector.matches(key, this.frames.get(key) ?? [])
   }
 
+  /** The call sites the output shows, in words (`fs/dcache.c:* | mm/shmem.c:*`). */
+  get siteDescription(): string {
+    return this.#siteSelectors.map((selector) => selector.description).join(' | ')
+  }
+
   /** Whether a call site (by its id in the site series) is one the output shows. */
   selectedSite(id: number): boolean {
     // A site never moves, so each is matched once: the view asks about every site holding memory each sample.
     let answer = this.#siteAnswers.get(id)
     if (answer === undefined) {
       const entry = this.sites!.entry(id)
-      this.#siteAnswers.set(id, (answer = this.siteSelectors.some((selector) => selector.matchesSite(entry))))
+      this.#siteAnswers.set(id, (answer = this.#siteSelectors.some((selector) => selector.matchesSite(entry))))
     }
     return answer
   }

@@ -142,5 +142,5 @@ function siteReport(watch: Watch, top: number): SiteReport {
     const none = { key: range.key, first: 0, last: 0, min: 0, max: 0 }
     return { id: range.key, key: sites.key(range.key), site, accurate, range, calls: calls.get(range.key) ?? none, values: bytes, callValues: callValues.get(range.key)!, peakAt: sites.bytes.times[bytes.indexOf(range.max)]! }
   })
-  return { selector: watch.siteSelectors.map((s) => s.description).join(' | '), totals, lines }
+  return { selector: watch.siteDescription, totals, lines }
 }

@@ -88,7 +88,7 @@ function headline(watch: Watch, index: number, at: number): string {
   const stacks = `${formatElapsed(at)}  sample ${index + 1}  all stacks ${formatBytes(total * pageSize)} (${signed(total - totals[0]!)} pages since start)`
   if (!watch.sites) return stacks
   const sites = siteTotals(watch)
-  return `${stacks}  sites ${watch.siteSelectors.map((s) => s.description).join(' | ')} ${formatBytes(sites.now)} (${signedBytes(sites.now - sites.first)} since start)`
+  return `${stacks}  sites ${watch.siteDescription} ${formatBytes(sites.now)} (${signedBytes(sites.now - sites.first)} since start)`
 }
 
 /** A crossing in words: when (since the first sample, and the wall-clock time with `startedAt`), how much, and the stacks or call sites behind it. */

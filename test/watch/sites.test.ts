@@ -12,6 +12,7 @@ import { SiteSeries } from '../../src/format/site-series.js'
 import { ReplayTarget } from '../../src/target/replay.js'
 import { AlertWatch, parseAlert, type AlertCrossing } from '../../src/watch/alerts.js'
 import { runWatch } from '../../src/watch/run.js'
+import { liveView } from '../../src/watch/view.js'
 import { CAPTURE, rejection, tempDir } from '../helpers.js'
 
 /** Real /proc/allocinfo (and show_handles) from the QEMU test kernel: before, after 50,000 empty files in tmpfs, then after dd of 256 MiB. */
@@ -138,6 +139,18 @@ describe('page-budget watch --sites over the real capture', () => {
     expect(lines[1]).toContain(`sites func:__d_alloc 9.34 MiB (+9.16 MiB since start)`)
     expect(lines[1]).toContain(`; sites: ${DALLOC} 9.34 MiB (+9.16 MiB, +${DALLOC_CALLS[1]! - DALLOC_CALLS[0]!} calls)`)
     expect(stdout).toMatch(new RegExp(`${DALLOC.replaceAll('.', '\\.')} +190272 +9791424 +190272 +9791424 +9\\.34 MiB +991 -> 50997`))
+  })
+
+  it('redraws the call-site table on a terminal, under the stacks', async () => {
+    let screen = ''
+    await runWatch({ target: { kind: 'replay', dir: ALLOCINFO }, steps: [...STEPS], intervalMs: 1000, top: 2, sites: { sites: ['mm/shmem.c:*'] }, view: liveView((text) => (screen += text), 'page-budget watch', 2) })
+    const last = screen.slice(screen.lastIndexOf('page-budget watch'))
+    expect(last).toMatch(/^call site +bytes +size +change +calls +change$/m)
+    expect(last).toMatch(/^mm\/shmem\.c:1920 func:shmem_alloc_folio +271216640 +258\.65 MiB +\+256 MiB +66215 +\+65536$/m)
+    expect(last).toMatch(/^mm\/shmem\.c:5093 func:shmem_alloc_inode +32570880 +31\.06 MiB +\+30\.52 MiB +50892 +\+50002$/m)
+    expect(last).not.toContain('fs/dcache.c')
+    // The stack table stays above it, as without --sites.
+    expect(last.indexOf('handle')).toBeLessThan(last.indexOf('call site'))
   })
 
   it('exits 3 when an alert on sites crossed, naming the site', async () => {
