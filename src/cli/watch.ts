@@ -11,18 +11,20 @@ import { runWatch, type RunResult } from '../watch/run.js'
 import { formatElapsed } from '../watch/duration.js'
 import { alertLine, lineView, liveView, type View } from '../watch/view.js'
 import { CliUsageError, oneOf, parse, positiveInt } from './args.js'
+import { compileSelector, type StackSelector } from '../select/selector.js'
 
 export const TARGET_USAGE = `  where: --qemu | --ssh root@HOST [--sudo] | --sudo | --debugfs PATH | --replay DIR [--steps a,b,...] | --target JSON
          (default: PAGE_BUDGET_TARGET, else this machine's debugfs)`
 
-export const OPTIONS_USAGE = `  [--interval 1s] [--duration 10m | --samples N] [--frames PAT]... [--module PAT] [--top N]
-  [--alert 'frames=PAT,max=SIZE']... [--stop-on-alert] [--exec CMD] [--threshold error|reset] [--json]`
+export const OPTIONS_USAGE = `  [--interval 1s] [--duration 10m | --samples N] [--frames PAT]... [--sites PAT]... [--module PAT] [--top N]
+  [--alert 'frames=PAT,max=SIZE' | --alert 'sites=PAT,max=SIZE']... [--stop-on-alert] [--exec CMD] [--threshold error|reset] [--json]`
 
 export const usage = `page-budget watch [where] ${OPTIONS_USAGE.trim()} [--out DIR]
 ${TARGET_USAGE}
   Samples show_handles every --interval and shows the top stacks live (in place on a terminal, a line
   per sample otherwise); Ctrl-C stops and still reports and writes everything. Only the stacks the
-  output names are resolved. --exec runs a workload on the target and stops one sample after it.
+  output names are resolved. --sites (file:line globs, func:GLOB, as in diff) also reads /proc/allocinfo
+  every sample and shows those call sites' bytes and calls. --exec runs a workload on the target and stops one sample after it.
   --out DIR writes a recording (as \`record\`). Exit 3 when an --alert limit was crossed.`
 
 const OPTIONS = {
@@ -37,6 +39,7 @@ const OPTIONS = {
   duration: { type: 'string' },
   samples: { type: 'string' },
   frames: { type: 'string', multiple: true },
+  sites: { type: 'string', multiple: true },
   module: { type: 'string' },
   top: { type: 'string' },
   alert: { type: 'string', multiple: true },
@@ -81,6 +84,13 @@ function asArgument<T>(parse: () => T): T {
     if (error instanceof UsageError) throw new CliUsageError(error.message)
     throw error
   }
+}
+
+/** `--sites`, compiled now so a bad pattern is a usage error before the target is touched. */
+function siteSelector(sites: string[], module: string | undefined): StackSelector {
+  const selector = { sites, ...(module && { module }) }
+  compileSelector(selector)
+  return selector
 }
 
 function duration(value: string | undefined, name: string): number | undefined {
@@ -151,6 +161,8 @@ export async function runWatchCommand(
       ...(durationMs !== undefined && { durationMs }),
       ...(values.steps && { steps: values.steps.split(',') }),
       selector: { frames: values.frames ?? [], ...(values.module && { module: values.module }) },
+      // --module narrows both kinds, as it narrows whichever kind diff reads.
+      ...(values.sites && { sites: asArgument(() => siteSelector(values.sites!, values.module)) }),
       alerts,
       stopOnAlert: values['stop-on-alert'] ?? false,
       ...(values.exec !== undefined && { exec: values.exec }),
@@ -183,6 +195,13 @@ function finish({ report, outcome, files }: RunResult, json: boolean, out: (text
       ['handle', 'first', 'last', 'min', 'peak', 'peak size', 'stack'],
       report.lines.map((line) => [line.key, line.range.first, line.range.last, line.range.min, line.range.max, formatBytes(line.range.max * meta.pageSize), line.label]),
     ))
+    if (report.sites) {
+      out(`\ncall sites ${report.sites.selector} (bytes; calls first -> last):`)
+      out(renderTable(
+        ['call site', 'first', 'last', 'min', 'peak', 'peak size', 'calls'],
+        report.sites.lines.map((line) => [line.key, line.range.first, line.range.last, line.range.min, line.range.max, formatBytes(line.range.max), `${line.calls.first} -> ${line.calls.last}`]),
+      ))
+    }
   }
   for (const crossing of report.crossings) note(alertLine(crossing, label, meta.pageSize, meta.startedAt))
   if (report.resolveError) note(`page-budget: ${report.unresolved.length} stacks left unresolved: ${report.resolveError}`)

@@ -9,7 +9,8 @@ const VERSIONS = ['1.0', '2.0'] as const
 export type AllocInfoVersion = (typeof VERSIONS)[number]
 /** The second header line, as the kernel prints it. */
 export const ALLOCINFO_COLUMNS = '#     <size>  <calls> <tag info>'
-const ACCURATE_NO = ' accurate:no'
+/** What follows the tag of a site whose counts miss allocations made before profiling was ready. */
+export const ACCURATE_NO = ' accurate:no'
 const FUNC = ' func:'
 
 /** One allocation call site, a code tag: where the kernel calls an allocator (alloc_hooks). */

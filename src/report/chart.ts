@@ -10,6 +10,16 @@ export interface ChartLine {
   values: readonly number[]
 }
 
+/** One call site's curve (/proc/allocinfo), drawn in a panel of its own below the stacks. */
+export interface SiteChartLine {
+  /** The site's key, `fs/dcache.c:1909 func:__d_alloc`: its legend name and data attribute. */
+  site: string
+  /** Calls and accuracy, for the tooltip. */
+  detail: string
+  /** Bytes at each time. */
+  values: readonly number[]
+}
+
 export interface ChartInput {
   title: string
   subtitle: string
@@ -17,6 +27,8 @@ export interface ChartInput {
   times: readonly number[]
   pageSize: number
   lines: readonly ChartLine[]
+  /** Call sites, when the watch read allocinfo: bytes on an axis of their own, since they are often a thousandth of the pages. */
+  sites?: readonly SiteChartLine[]
   /** Vertical markers (alerts): when, and what happened. */
   marks: readonly { at: number; text: string }[]
 }
@@ -51,11 +63,75 @@ function byteTicks(maxBytes: number): { ticks: number[]; label: (bytes: number) 
 /**
  * Pages over time as a self-contained HTML page: inline SVG and CSS, no script and nothing
  * fetched, so it opens from a CI artifact or a mail attachment. Each curve is a polyline that
- * carries its handle and label as data attributes, and a <title> tooltip with its stack.
+ * carries its handle and label as data attributes, and a <title> tooltip with its stack. Call
+ * sites, when given, are a second plot below, their curves carrying the site's key.
  */
 export function renderChart(input: ChartInput): string {
+  const stacks = panel(input, 'pages per allocation stack', input.lines.map((line) => {
+    const peak = Math.max(...line.values)
+    return {
+      attributes: `class="stack" data-handle="${line.id}" data-label="${escape(line.label)}" data-peak-pages="${peak}"`,
+      item: `data-handle="${line.id}"`,
+      label: line.label,
+      name: `handle ${line.id}`,
+      detail: line.detail,
+      bytes: line.values.map((pages) => pages * input.pageSize),
+    }
+  }))
+  const sites = input.sites && panel(input, 'bytes per call site (/proc/allocinfo)', input.sites.map((line) => ({
+    attributes: `class="site" data-site="${escape(line.site)}" data-peak-bytes="${Math.max(...line.values)}"`,
+    item: `data-site="${escape(line.site)}"`,
+    label: line.site,
+    name: 'call site',
+    detail: line.detail,
+    bytes: line.values,
+  })))
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escape(input.title)}</title>
+<style>
+body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 18px; margin: 0 0 4px; }
+p.subtitle { margin: 0 0 12px; color: #555; }
+svg { display: block; max-width: 100%; height: auto; }
+.grid { stroke: #e4e4e4; }
+.tick, .axis { font-size: 12px; fill: #555; }
+h2 { font-size: 16px; margin: 24px 0 8px; }
+.stack, .site { fill: none; stroke-width: 2; stroke-linejoin: round; }
+.mark line { stroke: #c00; stroke-dasharray: 4 3; }
+ul.legend { list-style: none; padding: 0; margin: 12px 0 0; }
+ul.legend li { margin: 2px 0; }
+.swatch { display: inline-block; width: 14px; height: 4px; margin-right: 6px; vertical-align: middle; }
+.peak, .handle { color: #666; }
+</style>
+</head>
+<body>
+<h1>${escape(input.title)}</h1>
+<p class="subtitle">${escape(input.subtitle)}</p>
+${stacks}${sites ? `\n<h2>Call sites</h2>\n${sites}` : ''}
+</body>
+</html>
+`
+}
+
+/** A curve as a panel draws it: its SVG attributes, legend name and values in bytes. */
+interface Curve {
+  attributes: string
+  /** The legend item's data attribute. */
+  item: string
+  label: string
+  /** What the tooltip and legend call it besides its label (`handle 1572869`, `call site`). */
+  name: string
+  detail: string
+  bytes: readonly number[]
+}
+
+/** One plot (its own y axis in bytes, the shared time axis and alert marks) and its legend. */
+function panel(input: ChartInput, what: string, curves: readonly Curve[]): string {
   const maxMs = Math.max(input.times.at(-1) ?? 0, 1)
-  const maxBytes = Math.max(1, ...input.lines.map((line) => Math.max(...line.values) * input.pageSize))
+  const maxBytes = Math.max(1, ...curves.map((curve) => Math.max(...curve.bytes)))
   const y = byteTicks(maxBytes)
   const top = y.ticks.at(-1)!
   const plotW = WIDTH - MARGIN.left - MARGIN.right
@@ -71,46 +147,16 @@ export function renderChart(input: ChartInput): string {
     `<text class="axis" x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 6}" text-anchor="middle">time since the first sample</text>`,
   ]
   const marks = input.marks.map((m) => `<g class="mark"><line x1="${px(m.at).toFixed(1)}" x2="${px(m.at).toFixed(1)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}"/><title>${escape(m.text)}</title></g>`)
-  const curves = input.lines.map((line, i) => {
-    const points = line.values.map((pages, j) => `${px(input.times[j]!).toFixed(1)},${py(pages * input.pageSize).toFixed(1)}`).join(' ')
-    const peak = Math.max(...line.values)
-    return `<polyline class="stack" data-handle="${line.id}" data-label="${escape(line.label)}" data-peak-pages="${peak}" stroke="${COLORS[i % COLORS.length]}" points="${points}"><title>${escape(`${line.label} (handle ${line.id}), peak ${y.label(peak * input.pageSize)}\n${line.detail}`)}</title></polyline>`
+  const lines = curves.map((curve, i) => {
+    const points = curve.bytes.map((bytes, j) => `${px(input.times[j]!).toFixed(1)},${py(bytes).toFixed(1)}`).join(' ')
+    return `<polyline ${curve.attributes} stroke="${COLORS[i % COLORS.length]}" points="${points}"><title>${escape(`${curve.label} (${curve.name}), peak ${y.label(Math.max(...curve.bytes))}\n${curve.detail}`)}</title></polyline>`
   })
-  const legend = input.lines.map((line, i) => {
-    const peak = Math.max(...line.values)
-    return `<li data-handle="${line.id}"><span class="swatch" style="background:${COLORS[i % COLORS.length]}"></span><span class="label">${escape(line.label)}</span> <span class="peak">peak ${y.label(peak * input.pageSize)}</span> <span class="handle">handle ${line.id}</span></li>`
-  })
-
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${escape(input.title)}</title>
-<style>
-body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; }
-h1 { font-size: 18px; margin: 0 0 4px; }
-p.subtitle { margin: 0 0 12px; color: #555; }
-svg { display: block; max-width: 100%; height: auto; }
-.grid { stroke: #e4e4e4; }
-.tick, .axis { font-size: 12px; fill: #555; }
-.stack { fill: none; stroke-width: 2; stroke-linejoin: round; }
-.mark line { stroke: #c00; stroke-dasharray: 4 3; }
-ul.legend { list-style: none; padding: 0; margin: 12px 0 0; }
-ul.legend li { margin: 2px 0; }
-.swatch { display: inline-block; width: 14px; height: 4px; margin-right: 6px; vertical-align: middle; }
-.peak, .handle { color: #666; }
-</style>
-</head>
-<body>
-<h1>${escape(input.title)}</h1>
-<p class="subtitle">${escape(input.subtitle)}</p>
-<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escape(input.title)}">
-${[...grid, ...marks, ...curves].join('\n')}
+  const legend = curves.map((curve, i) => `<li ${curve.item}><span class="swatch" style="background:${COLORS[i % COLORS.length]}"></span><span class="label">${escape(curve.label)}</span> <span class="peak">peak ${y.label(Math.max(...curve.bytes))}</span> <span class="handle">${escape(curve.name)}</span></li>`)
+  const label = `${input.title}: ${what}`
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escape(label)}">
+${[...grid, ...marks, ...lines].join('\n')}
 </svg>
 <ul class="legend">
 ${legend.join('\n')}
-</ul>
-</body>
-</html>
-`
+</ul>`
 }

@@ -58,15 +58,16 @@ export class Session {
   /**
    * Pages per stack now. With the swap RFC, `swap` (default: the session's countSwap) also reads
    * how many of each stack's pages are in swap: swap_page_owner is large (13 MB in a 640 MiB
-   * guest), so it is read only for the deltas and owners that count swap.
+   * guest), so it is read only for the deltas and owners that count swap. `sites: false` skips
+   * allocinfo, for a caller that will never look at call sites (a watch of stacks alone).
    */
-  async sample(label: string, options: { swap?: boolean } = {}): Promise<Snapshot> {
+  async sample(label: string, options: { swap?: boolean; sites?: boolean } = {}): Promise<Snapshot> {
     const takenAt = Date.now()
     const counts = await readCounts(this.target, this.capabilities.path, this.stacks)
     const readSwap = this.capabilities.files.swap_page_owner && (options.swap ?? this.options.countSwap ?? false)
     const swap = readSwap ? await readSwapCounts(this.target, this.stacks) : undefined
     // Every sample, since the start snapshot is taken before a test says it budgets call sites.
-    const sites = this.capabilities.allocinfo === 'available' ? (await parseAllocInfo(this.target.read('allocinfo'), where(this.target, 'allocinfo'))).sites : undefined
+    const sites = this.capabilities.allocinfo === 'available' && options.sites !== false ? (await parseAllocInfo(this.target.read('allocinfo'), where(this.target, 'allocinfo'))).sites : undefined
     this.#samples++
     return { label, takenAt, bootId: this.capabilities.bootId, path: this.capabilities.path, counts, ...(swap && { swap }), total: sumPages(counts), ...(sites && { sites }) }
   }

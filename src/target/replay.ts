@@ -2,8 +2,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { FileMissingError, PageBudgetError } from '../errors.js'
 import { fileError, openFile, requireKind } from '../format/file.js'
-import { formatShowHandles, readSeriesFileSync, SERIES_FILE } from '../format/recording.js'
-import type { Series } from '../format/series.js'
+import { formatAllocInfo, formatShowHandles, readSeriesFileSync, SERIES_FILE, type Recorded } from '../format/recording.js'
 import type { KernelFile, Target } from './types.js'
 
 export type ReplayTargetOptions =
@@ -31,8 +30,11 @@ export class ReplayTarget implements Target {
   readonly #dir: string
   readonly #files: string[]
   readonly #named: Partial<Record<KernelFile, string>> | undefined
-  /** A `page-budget record` directory's series: every sample is a step (`0`, `1`, ...) serving show_handles. */
-  readonly #series: Series | undefined
+  /**
+   * A `page-budget record` directory's series: every sample is a step (`0`, `1`, ...) serving
+   * show_handles, and allocinfo when the watch read call sites.
+   */
+  readonly #recorded: Recorded | undefined
   #step: string | undefined
 
   constructor(options: ReplayTargetOptions) {
@@ -40,13 +42,13 @@ export class ReplayTarget implements Target {
       this.#dir = '.'
       this.#files = []
       this.#named = options.files
-      this.#series = undefined
+      this.#recorded = undefined
       this.description = `replay ${Object.values(options.files).join(', ')}`
       return
     }
     this.#dir = options.dir
     this.#files = listRecording(options.dir)
-    this.#series = this.#files.includes(SERIES_FILE) ? readSeriesFileSync(join(options.dir, SERIES_FILE)).series : undefined
+    this.#recorded = this.#files.includes(SERIES_FILE) ? readSeriesFileSync(join(options.dir, SERIES_FILE)) : undefined
     this.#step = options.step
     this.description = `replay ${options.dir}`
   }
@@ -67,12 +69,17 @@ export class ReplayTarget implements Target {
       const match = /^(.+?)\.(show_handles|show_stacks|page_owner)(\.gz)?$/.exec(f)
       if (match) steps.add(match[1]!)
     }
-    const samples = Array.from({ length: this.#series?.length ?? 0 }, (_, i) => String(i))
+    const samples = Array.from({ length: this.#recorded?.series.length ?? 0 }, (_, i) => String(i))
     return [...samples, ...[...steps].sort()]
   }
 
   #isSample(step: string | undefined): step is string {
-    return step !== undefined && this.#series !== undefined && /^\d+$/.test(step) && Number(step) < this.#series.length
+    return step !== undefined && this.#recorded !== undefined && /^\d+$/.test(step) && Number(step) < this.#recorded.series.length
+  }
+
+  /** Whether this step is a recorded sample with call sites (a watch that read allocinfo, and found some site holding memory). */
+  #hasSites(step: string | undefined): step is string {
+    return this.#isSample(step) && (this.#recorded!.sites?.table.length ?? 0) > 0
   }
 
   /** The recorded file that stands for `file` at the current step, if any. */
@@ -98,7 +105,8 @@ export class ReplayTarget implements Target {
   }
 
   read(file: KernelFile): AsyncIterable<Uint8Array> {
-    if (file === 'show_handles' && this.#isSample(this.#step)) return bytesOf(formatShowHandles(this.#series!.countsAt(Number(this.#step))))
+    if (file === 'show_handles' && this.#isSample(this.#step)) return bytesOf(formatShowHandles(this.#recorded!.series.countsAt(Number(this.#step))))
+    if (file === 'allocinfo' && this.#hasSites(this.#step)) return bytesOf(formatAllocInfo(this.#recorded!.sites!.countsAt(Number(this.#step)).values()))
     const path = this.#resolve(file)
     if (!path) {
       const wanted = join(this.#dir, this.#step ? `${this.#step}.${file}` : file)
@@ -109,6 +117,7 @@ export class ReplayTarget implements Target {
 
   async exists(file: KernelFile): Promise<boolean> {
     if (file === 'show_handles' && this.#isSample(this.#step)) return true
+    if (file === 'allocinfo' && this.#hasSites(this.#step)) return true
     return this.#resolve(file) !== undefined
   }
 

@@ -3,7 +3,9 @@ import type { Frame } from '../format/types.js'
 import { compileSelector, type CompiledSelector, type StackSelector } from '../select/selector.js'
 import type { Session } from '../session/session.js'
 import { drainPageBatches } from '../target/drain.js'
+import { allocInfoUnavailable } from '../target/allocinfo.js'
 import type { ExecResult } from '../target/types.js'
+import { SiteSeries } from '../format/site-series.js'
 import { AlertWatch, type AlertCrossing, type AlertSpec } from './alerts.js'
 import type { StopReason } from '../format/recording.js'
 import { Series } from '../format/series.js'
@@ -12,6 +14,11 @@ import type { Ticker } from './ticker.js'
 export interface WatchOptions {
   /** Which stacks the view, the chart and the tables show (absent: all). */
   selector?: StackSelector
+  /**
+   * Call sites to watch too, from /proc/allocinfo (`{ sites: ['fs/dcache.c:*'] }`, module as in
+   * the matchers): which sites the view, the chart and the tables show, in bytes and calls.
+   */
+  sites?: StackSelector
   alerts?: readonly AlertSpec[]
   stopOnAlert?: boolean
   /** A workload run on the target while sampling; sampling ends one sample after it does. */
@@ -35,18 +42,25 @@ export interface WatchOutcome {
  * The sampling loop: show_handles only (through the session's cheapest path), each sample folded
  * into a compact Series. Stacks are resolved only when something needs their frames: a selector
  * or an alert (each stack once, when it first changes), the rows a view shows, the output's rows.
+ * With call sites asked for (`sites`, or an alert on sites), each sample also reads allocinfo
+ * into a second series, of every site holding memory, as the first is of every stack.
  */
 export class Watch {
   readonly series = new Series()
+  /** Bytes and calls per call site, when the watch reads allocinfo. */
+  readonly sites: SiteSeries | undefined
   readonly session: Session
   readonly selector: CompiledSelector
+  /** Which call sites the output shows: `sites`, else those the alerts on sites pick. */
+  readonly #siteSelectors: readonly CompiledSelector[]
   /** Frames of every stack resolved so far (the stacks cache's answers, kept for the output). */
   readonly frames = new Map<number, Frame[] | undefined>()
   readonly #options: WatchOptions
+  readonly #siteAnswers = new Map<number, boolean>()
   readonly #alerts: AlertWatch
   /** A selector narrows the output to some stacks. */
   readonly #filtered: boolean
-  /** Stacks must be resolved as they change: a selector or an alert looks at their frames. */
+  /** Stacks must be resolved as they change: a selector or an alert on stacks looks at their frames. */
   readonly #classifies: boolean
 
   constructor(session: Session, options: WatchOptions = {}) {
@@ -55,7 +69,14 @@ export class Watch {
     this.selector = compileSelector(options.selector)
     this.#alerts = new AlertWatch(options.alerts ?? [], session.pageSize)
     this.#filtered = (options.selector?.frames?.length ?? 0) > 0 || options.selector?.module !== undefined
-    this.#classifies = this.#filtered || (options.alerts?.length ?? 0) > 0
+    this.#classifies = this.#filtered || this.#alerts.selectors.some((s) => s.source === 'stacks')
+    this.#siteSelectors = options.sites ? [compileSelector(options.sites)] : this.#alerts.selectors.filter((s) => s.source === 'sites')
+    if (options.sites || this.#alerts.watchesSites) {
+      // Never a series of zeros: a kernel that does not count call sites says so before the first sample.
+      const state = session.capabilities.allocinfo
+      if (state !== 'available') throw allocInfoUnavailable(state, session.target.description)
+      this.sites = new SiteSeries()
+    }
     if (options.exec !== undefined && !session.target.exec) {
       throw new UsageError(`${session.target.description} cannot run --exec`, { hint: 'use a local, command (--ssh, --sudo) or qemu target to run a workload' })
     }
@@ -64,6 +85,22 @@ export class Watch {
   /** Whether a stack is one the output shows (its frames were resolved when it changed, if a selector is set). */
   selected(key: number): boolean {
     return !this.#filtered || this.selector.matches(key, this.frames.get(key) ?? [])
+  }
+
+  /** The call sites the output shows, in words (`fs/dcache.c:* | mm/shmem.c:*`). */
+  get siteDescription(): string {
+    return this.#siteSelectors.map((selector) => selector.description).join(' | ')
+  }
+
+  /** Whether a call site (by its id in the site series) is one the output shows. */
+  selectedSite(id: number): boolean {
+    // A site never moves, so each is matched once: the view asks about every site holding memory each sample.
+    let answer = this.#siteAnswers.get(id)
+    if (answer === undefined) {
+      const entry = this.sites!.entry(id)
+      this.#siteAnswers.set(id, (answer = this.#siteSelectors.some((selector) => selector.matchesSite(entry))))
+    }
+    return answer
   }
 
   /** Frames for these stacks, asking the stacks cache only about ones not resolved yet. */
@@ -117,12 +154,11 @@ export class Watch {
   }
 
   async #sample(index: number, at: number): Promise<void> {
-    const snapshot = await this.session.sample(String(index))
+    const snapshot = await this.session.sample(String(index), { sites: this.sites !== undefined })
     const changed = this.series.push(at, snapshot.counts)
-    if (this.#classifies) {
-      const frames = await this.resolve(changed.map((row) => row.key))
-      for (const crossing of this.#alerts.update(index, at, changed, frames)) this.#options.onAlert?.(crossing)
-    }
+    const sites = this.sites && { changed: this.sites.push(at, snapshot.sites!), series: this.sites }
+    const frames = this.#classifies ? await this.resolve(changed.map((row) => row.key)) : this.frames
+    for (const crossing of this.#alerts.update(index, at, changed, frames, sites)) this.#options.onAlert?.(crossing)
     await this.#options.onSample?.(this, index, at)
   }
 }

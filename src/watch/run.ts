@@ -23,6 +23,8 @@ export interface RunOptions extends Limits {
   /** Replay only: the recorded steps to walk, in order (default: the recording's own order). */
   steps?: string[]
   selector?: StackSelector
+  /** Call sites to watch too (`{ sites: [...] }`): allocinfo is then read every sample. */
+  sites?: StackSelector
   alerts?: AlertSpec[]
   stopOnAlert?: boolean
   exec?: string
@@ -80,6 +82,7 @@ export async function runWatch(options: RunOptions): Promise<RunResult> {
     const view = options.view
     const watch: Watch = new Watch(session, {
       ...(options.selector && { selector: options.selector }),
+      ...(options.sites && { sites: options.sites }),
       ...(options.alerts && { alerts: options.alerts }),
       ...(options.stopOnAlert && { stopOnAlert: true }),
       ...(options.exec !== undefined && { exec: options.exec }),
@@ -104,7 +107,7 @@ export async function runWatch(options: RunOptions): Promise<RunResult> {
       stopped: outcome.stopped,
     }
     const report = await buildReport(watch, outcome, meta, options.top)
-    const files = options.out ? await writeRecording(options.out, watch.series, report, version) : []
+    const files = options.out ? await writeRecording(options.out, watch.series, watch.sites, report, version) : []
     return { report, outcome, files }
   } finally {
     // A target that died with the watch (a VM stopped by the same Ctrl-C) must not hide what was written.

@@ -10,8 +10,10 @@ import { QEMU } from '../../src/target/qemu/qemu.js'
 /**
  * `page-budget record --qemu --exec ...` on the real test kernel: the guest writes 64 MiB to
  * tmpfs, waits, deletes it, and the shmem write stack must rise and fall in the series and in
- * the chart as headless Chromium renders it. Skipped without a kernel or QEMU, except under
- * CI=true, where the missing piece fails the run; Chromium must be installed (scripts/setup.mjs).
+ * the chart as headless Chromium renders it; and `--sites` on a guest creating 20,000 files sees
+ * fs/dcache.c's __d_alloc grow by a dentry each in /proc/allocinfo. Skipped without a kernel or
+ * QEMU, except under CI=true, where the missing piece fails the run; Chromium must be installed
+ * (scripts/setup.mjs).
  */
 const kernel = process.env.PAGE_BUDGET_KERNEL ?? findBuiltKernel()
 const hasQemu = (await execa(QEMU, ['--version'], { reject: false })).exitCode === 0
@@ -91,4 +93,56 @@ describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('watch on the QEMU targ
     await chromium(['--window-size=1000,700', `--screenshot=${png}`, `file://${join(dir, 'chart.html')}`])
     expect(statSync(png).size).toBeGreaterThan(10_000)
   }, 120_000)
+})
+
+/** What 20,000 files cost at __d_alloc: a 192-byte dentry each (test/e2e/allocinfo.test.ts measured 50,001 for 50,000 files and their directory). */
+const FILES = 20_000
+const DENTRY = 192
+
+describe.skipIf(!(kernel && hasQemu) && !process.env.CI)('watch --sites on the QEMU target', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'page-budget-watch-sites-e2e-')), 'rec')
+  let result: Awaited<ReturnType<typeof execa>>
+
+  beforeAll(async () => {
+    // The sleeps give the series samples before and after the files, at 250 ms even on a loaded host.
+    const workload = `sleep 1 && mkdir /tmpfs/many && cd /tmpfs/many && seq 1 ${FILES} | xargs touch && sleep 2`
+    result = await execa('node', [BIN, 'record', dir, '--target', JSON.stringify({ kind: 'qemu', ...(kernel && { kernel }) }), '--interval', '250ms', '--exec', workload, '--sites', 'fs/dcache.c:*', '--alert', 'sites=func:__d_alloc,max=2MiB', '--top', '3'], { reject: false })
+  }, 240_000)
+
+  it('sees __d_alloc grow by a dentry per file in bytes and calls, and the alert on it cross', () => {
+    // 3: the alert crossed (the dentries at boot are well under 2 MiB, 20,000 more are 3.7 MiB).
+    expect(result.exitCode, String(result.stderr)).toBe(3)
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
+    expect(summary).toMatchObject({ stopped: 'exec-done', sites: { selector: 'fs/dcache.c:*' } })
+    const dentries = summary.sites.top[0]
+    expect(dentries.site).toMatch(/^fs\/dcache\.c:\d+ func:__d_alloc$/)
+    expect(dentries.first).toBeLessThan(2 * 1024 * 1024)
+    expect(dentries.last - dentries.first).toBeGreaterThanOrEqual(FILES * DENTRY)
+    expect(dentries.calls.last - dentries.calls.first).toBeGreaterThanOrEqual(FILES)
+    // Nothing else in the guest makes thousands of dentries meanwhile: within 5% of one per file.
+    expect(dentries.calls.last - dentries.calls.first).toBeLessThan(FILES * 1.05)
+
+    const crossed = summary.alerts.find((a: { kind: string }) => a.kind === 'crossed')
+    expect(crossed).toMatchObject({ alert: 'sites=func:__d_alloc,max=2MiB', source: 'sites', limitBytes: 2 * 1024 * 1024 })
+    expect(crossed.bytes).toBeGreaterThan(2 * 1024 * 1024)
+    expect(crossed.top[0].site).toBe(dentries.site)
+    expect(String(result.stdout)).toContain(`ALERT sites=func:__d_alloc,max=2MiB: went over 2 MiB at`)
+
+    // The site's bytes column: flat before the files (the workload sleeps first), then up by 20,000 dentries.
+    const rows = readFileSync(join(dir, 'series.csv'), 'utf8').trim().split('\n')
+    const column = rows[0]!.split(',').indexOf(`${dentries.site} (bytes)`)
+    expect(column).toBeGreaterThan(0)
+    const bytes = rows.slice(1).map((row) => Number(row.split(',')[column]))
+    expect(bytes[1]! - bytes[0]!).toBeLessThan(FILES * DENTRY / 10)
+    expect(bytes.at(-1)! - bytes[0]!).toBeGreaterThanOrEqual(FILES * DENTRY)
+  })
+
+  it('replays the recording with the same call-site series', async () => {
+    const replayed = await execa('node', [BIN, 'watch', '--replay', dir, '--sites', 'fs/dcache.c:*', '--top', '3', '--json'], { reject: false })
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
+    expect(replayed.exitCode, String(replayed.stderr)).toBe(0)
+    const json = JSON.parse(String(replayed.stdout))
+    expect(json.samples).toBe(summary.samples)
+    expect(json.sites).toEqual(summary.sites)
+  })
 })

@@ -36,8 +36,8 @@ describe('AlertWatch', () => {
       previous = counts
     })
     expect(seen).toEqual([
-      { alert: 'frames=shmem_*,max=16 pages', kind: 'crossed', sample: 1, at: 1000, pages: 17, limitPages: 16, top: [{ key: 1, pages: 17 }] },
-      { alert: 'frames=shmem_*,max=16 pages', kind: 'recovered', sample: 3, at: 3000, pages: 0, limitPages: 16, top: [] },
+      { alert: 'frames=shmem_*,max=16 pages', source: 'stacks', kind: 'crossed', sample: 1, at: 1000, pages: 17, limitPages: 16, top: [{ key: 1, pages: 17 }] },
+      { alert: 'frames=shmem_*,max=16 pages', source: 'stacks', kind: 'recovered', sample: 3, at: 3000, pages: 0, limitPages: 16, top: [] },
     ])
   })
 })
