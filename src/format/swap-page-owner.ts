@@ -9,9 +9,9 @@ const HEADER_SHAPE = 'a swap_page_owner record header (Page allocated via pid N,
 const SWP_ENTRY = 'SWP entry 0x'
 
 /**
- * The swap RFC's /sys/kernel/debug/swap_page_owner (not merged): one record per page in swap,
- * with the owner of the page's first allocation. Lines after the frames that the RFC may add
- * are kept in `extra`.
+ * /sys/kernel/debug/swap_page_owner, the unmerged swap RFC's design as page-budget's own patches
+ * build it (recipe/swap-page-owner/): one record per page in swap, with the owner of the page's
+ * first allocation. Lines after the frames that a later version may add are kept in `extra`.
  */
 export class SwapPageOwnerParser extends RecordParser<SwapPageOwnerRecord> {
   constructor(file: string, options: RecordOptions = {}) {

@@ -21,8 +21,8 @@ export interface SessionOptions {
   /** How long a measured section waits for another process's (ms, default 10 minutes). */
   lockTimeout?: number
   /**
-   * On a kernel with the swap RFC, read swap_page_owner with every snapshot (default false), so
-   * that any delta can count `include: 'swap'` or `'resident'`. Otherwise it is read only for
+   * On a kernel with swap_page_owner (page-budget's swap patches), read it with every snapshot (default false), so
+   * that any delta can count `include: 'swap'` or `'all'`. Otherwise it is read only for
    * owners, marks taken with `{ swap: true }` and the snapshots of deltas that count swap.
    */
   countSwap?: boolean

@@ -56,10 +56,11 @@ export class Session {
   }
 
   /**
-   * Pages per stack now. With the swap RFC, `swap` (default: the session's countSwap) also reads
-   * how many of each stack's pages are in swap: swap_page_owner is large (13 MB in a 640 MiB
-   * guest), so it is read only for the deltas and owners that count swap. `sites: false` skips
-   * allocinfo, for a caller that will never look at call sites (a watch of stacks alone).
+   * Pages per stack now. Where the kernel has swap_page_owner, `swap` (default: the session's
+   * countSwap) also reads how many of each stack's pages are in swap: swap_page_owner is large
+   * (13 MB in a 640 MiB guest), so it is read only for the deltas and owners that count swap.
+   * `sites: false` skips allocinfo, for a caller that will never look at call sites (a watch of
+   * stacks alone).
    */
   async sample(label: string, options: { swap?: boolean; sites?: boolean } = {}): Promise<Snapshot> {
     const takenAt = Date.now()

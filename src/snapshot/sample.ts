@@ -41,8 +41,8 @@ export async function readCounts(target: Target, path: SamplePath, stacks: Stack
 }
 
 /**
- * Pages in swap per stack handle, from the swap RFC's swap_page_owner (one record per page in
- * swap, with the frames of its first allocation). Records are keyed by frames text, then mapped
+ * Pages in swap per stack handle, from swap_page_owner (page-budget's swap patches; one record
+ * per page in swap, with the frames of its first allocation). Records are keyed by frames text, then mapped
  * to handles through the stacks cache; a stack the kernel no longer lists keeps its text hash.
  */
 export async function readSwapCounts(target: Target, stacks: StacksCache): Promise<HandleCounts> {

@@ -12,7 +12,7 @@ export interface Snapshot {
   readonly path: SamplePath
   /** Stack key (kernel handle, or text hash on fallback paths) -> pages. */
   readonly counts: HandleCounts
-  /** Pages in swap per stack, where the kernel tracks them (swap RFC); included in `counts`. */
+  /** Pages in swap per stack, where the kernel tracks them (swap_page_owner); not in `counts`, which are pages in memory. */
   readonly swap?: HandleCounts
   /** Pages held by all listed stacks. */
   readonly total: number

@@ -6,6 +6,7 @@ import type { CompiledSelector, StackSelector } from '../select/selector.js'
 import type { Measurement } from '../session/measurement.js'
 import { diffCounts } from '../format/counts.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
+import { countsFor } from '../snapshot/include.js'
 import { formatAmount, formatBytes, toleranceAllowance, type Tolerance } from '../amount.js'
 import { formatCompared, formatStackList } from './message.js'
 import { asMeasurement, type Judges } from './receiver.js'
@@ -69,8 +70,13 @@ async function processHolding(measurement: Measurement, owner: ProcessOwner, sin
 async function stackHolding(measurement: Measurement, owner: StackSelector, since: string): Promise<Holding> {
   const session = measurement.session
   const selector = session.selector(owner)
-  const before = measurement.baseline(since)
-  const after = await measurement.snapshot('expect')
+  const baseline = measurement.baseline(since)
+  // A page in swap is still its stack's: where the mark read swap_page_owner (mark(name, { swap:
+  // true }) or countSwap), count pages in memory and in swap alike, read now the same way.
+  const swap = baseline.swap !== undefined
+  const counted = (snapshot: Snapshot) => ({ ...snapshot, counts: swap ? countsFor(snapshot, 'all', true) : snapshot.counts })
+  const before = counted(baseline)
+  const after = counted(await measurement.snapshot('expect', { swap }))
   const frames = await session.stacks.resolve(new Set([...before.counts.keys(), ...after.counts.keys()]))
   const mine = (key: number) => selector.matches(key, frames.get(key) ?? [])
   const held = (snapshot: Snapshot) => [...snapshot.counts].reduce((n, [key, pages]) => n + (mine(key) ? pages : 0), 0)
@@ -87,7 +93,7 @@ async function stackHolding(measurement: Measurement, owner: StackSelector, sinc
       pages: row.delta,
     })),
     keep: selector.names,
-    cost: 'read show_handles',
+    cost: swap ? 'read show_handles and swap_page_owner' : 'read show_handles',
     before,
     after,
   }
@@ -116,7 +122,7 @@ export const ownershipMatchers: Judges<'toRemainOwnedBy'> = {
     if (options.requireSwapTracking && !swapTracking) {
       throw new UnsupportedKernelError(
         `${session.target.description}: the kernel does not track pages in swap (no /sys/kernel/debug/swap_page_owner), and requireSwapTracking is set`,
-        'boot a kernel with the swap RFC: CONFIG_SWAP_PAGE_OWNER=y and page_owner=on,swap',
+        "boot a kernel with page-budget's swap patches: page-budget kernel build --swap-page-owner, booted page_owner=on,swap (the QEMU target's swapPageOwner: true)",
       )
     }
     if (byProcess) measurement.ownersAt(options.since)
