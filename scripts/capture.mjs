@@ -5,7 +5,11 @@
 //              /tmpfs-noswap and `cat` reading the file back): ownership lost on a stock kernel
 //   qemu-allocinfo: /proc/allocinfo with show_handles before / after 50,000 empty files in tmpfs
 //              (a dentry and an inode each) / after dd of 256 MiB to tmpfs, for call-site budgets
-// Run: node scripts/capture.mjs [scenario...] (all three when none is named)
+//   qemu-swap-page-owner: the kernel with page-budget's swap patches, booted page_owner=on,swap:
+//              written (after dd) / swapped (proactive reclaim pushed the file to zram) / after
+//              (the first half read back, the rest still in swap)
+//   qemu-swap-page-owner-off: the same kernel booted page_owner=on only: / after (all read back)
+// Run: node scripts/capture.mjs [scenario...] (all of them when none is named)
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { startVm } from '../dist/target/qemu/vm.js'
@@ -33,7 +37,7 @@ async function capture(name, options, steps) {
         if (result.exitCode !== 0) throw new Error(`${command}: ${result.stderr}`)
       }
       await save('show_handles', `${step}.show_handles`)
-      for (const file of extra) await save(file, `${step}.${file}`, file === 'page_owner')
+      for (const file of extra) await save(file, `${step}.${file}`, file === 'page_owner' || file === 'swap_page_owner')
     }
     await save('show_stacks_handles', 'show_stacks_handles')
     console.log(`recorded ${new URL(dir).pathname}`)
@@ -59,3 +63,22 @@ if (wanted('qemu-allocinfo')) await capture('qemu-allocinfo', {}, [
   ['files', 'mkdir /tmpfs/many && cd /tmpfs/many && seq 1 50000 | xargs touch', ['allocinfo']],
   ['dd', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', ['allocinfo']],
 ])
+
+// Proactive reclaim, as pageOwner.reclaim() does: 320 MiB is more than the guest can give, so the
+// write reports EAGAIN after pushing out all it could, the whole file included.
+const reclaim = 'echo 320M > /sys/fs/cgroup/memory.reclaim || true'
+const swapFiles = ['page_owner', 'swap_page_owner']
+if (wanted('qemu-swap-page-owner')) await capture('qemu-swap-page-owner', { memory: 640, swap: '512M', swapPageOwner: true }, [
+  ['before', undefined, ['swap_page_owner']],
+  ['written', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', swapFiles],
+  ['swapped', reclaim, swapFiles],
+  ['after', 'head -c $((128 << 20)) /tmpfs/file > /dev/null', swapFiles],
+])
+if (wanted('qemu-swap-page-owner-off')) {
+  const { findBuiltKernel } = await import('../dist/kernel-build/cache.js')
+  await capture('qemu-swap-page-owner-off', { memory: 640, swap: '512M', kernel: findBuiltKernel(undefined, { swapPageOwner: true }) }, [
+    ['before', undefined, []],
+    ['written', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', ['page_owner']],
+    ['after', `${reclaim}; cat /tmpfs/file > /dev/null`, ['page_owner']],
+  ])
+}

@@ -7,13 +7,16 @@ import { ReplayTarget } from '../../src/target/replay.js'
 import type { KernelFile } from '../../src/target/types.js'
 import { tempDir } from '../helpers.js'
 
-// The swap RFC's recorded files: dd wrote 256 MiB, and at `after` 25000 of its pages are in swap.
-const RFC = fileURLToPath(new URL('../fixtures/rfc-swap-after', import.meta.url))
-const ddWrite = { frames: ['shmem_*', 'vfs_write'] }
+// Recorded from the kernel with page-budget's swap patches: dd wrote 256 MiB, and at `after`
+// half of it has been read back, the other half (32768 pages) is in swap.
+const PATCHED = fileURLToPath(new URL('../fixtures/linux-7.2.13-qemu-swap-page-owner', import.meta.url))
+/** The file's own pages: dd's write path, without the slab pages of its xarray. */
+const fileData = { frames: ['shmem_*', 'vfs_write', '!kmem_cache_*'] }
+const IN_SWAP = 32768
 
-/** A session on the RFC kernel whose target counts the reads of each file. */
+/** A session on the patched kernel whose target counts the reads of each file. */
 async function countedSession(options: SessionOptions = {}) {
-  const replay = new ReplayTarget({ dir: RFC, step: 'before' })
+  const replay = new ReplayTarget({ dir: PATCHED, step: 'before' })
   const reads = new Map<KernelFile, number>()
   const target = new Proxy(replay, {
     get(real, key) {
@@ -39,8 +42,8 @@ describe('swap_page_owner is read only when asked', () => {
     const pageOwner = await session.begin()
     replay.step('after')
     await pageOwner.snapshot()
-    expect((await pageOwner.delta(ddWrite)).pages).toBe(65536)
-    expect((await pageOwner.delta({ ...ddWrite, include: 'all' })).pages).toBe(65536)
+    expect((await pageOwner.delta(fileData)).pages).toBe(65536 - IN_SWAP)
+    expect((await pageOwner.delta({ ...fileData, include: 'resident' })).pages).toBe(65536 - IN_SWAP)
     await pageOwner.mark('m')
     expect(swapReads()).toBe(0)
     expect(session.samples).toBe(5)
@@ -50,7 +53,7 @@ describe('swap_page_owner is read only when asked', () => {
     const { session, replay, swapReads } = await countedSession()
     const pageOwner = await session.begin()
     replay.step('after')
-    const error = await pageOwner.delta({ ...ddWrite, include: 'swap' }).catch((caught: unknown) => caught)
+    const error = await pageOwner.delta({ ...fileData, include: 'all' }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(UsageError)
     expect((error as UsageError).message).toContain("needs swap_page_owner read at 'start'")
     expect((error as UsageError).hint).toContain('countSwap: true')
@@ -62,7 +65,7 @@ describe('swap_page_owner is read only when asked', () => {
     const pageOwner = await session.begin()
     await pageOwner.mark('before', { swap: true })
     replay.step('after')
-    expect((await pageOwner.delta({ ...ddWrite, since: 'before', include: 'swap' })).pages).toBe(25000)
+    expect((await pageOwner.delta({ ...fileData, since: 'before', include: 'swap' })).pages).toBe(IN_SWAP)
     expect(swapReads()).toBe(2)
   })
 
@@ -70,7 +73,7 @@ describe('swap_page_owner is read only when asked', () => {
     const { session, replay, swapReads } = await countedSession({ countSwap: true })
     const pageOwner = await session.begin()
     replay.step('after')
-    expect((await pageOwner.delta({ ...ddWrite, include: 'resident' })).pages).toBe(65536 - 25000)
+    expect((await pageOwner.delta({ ...fileData, include: 'all' })).pages).toBe(65536)
     await pageOwner.snapshot()
     expect(swapReads()).toBe(3)
   })
