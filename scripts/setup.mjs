@@ -1,7 +1,8 @@
 // Prepares a machine for page-budget's QEMU target, after `npm ci` (whose `prepare` script
 // builds dist/): installs the Debian packages it needs when run as root, else prints the apt
 // command, then builds the page_owner test kernel or reuses the cached one. A second run only
-// asks dpkg-query and finds the cached kernel, so it takes a moment.
+// asks dpkg-query and finds the cached kernel, so it takes a moment. With --test-kernels (npm
+// test) it also builds the other kernels the e2e tests boot.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
@@ -29,8 +30,26 @@ if (missing.length > 0) {
   execFileSync('apt-get', install, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
 }
 
-const kernel = await buildKernel({ onLine: (line) => console.log(line) })
-console.log(`setup: kernel ${kernel.version} ${kernel.reused ? 'reused' : `built in ${Math.round(kernel.seconds)} s`}: ${kernel.bzImage}`)
+// --test-kernels (npm test): also the kernels only the e2e tests boot, built here, before any VM
+// starts, so that no build loads the machine while a test's VM boots.
+const kernels = [['test', {}]]
+if (process.argv.includes('--test-kernels')) {
+  kernels.push(
+    // test/e2e/swap-page-owner.test.ts. Patched Debian source: its first build starts from the
+    // test kernel's build directory (kernel-build/seed.ts), so it compiles what the patches touch.
+    ['swap_page_owner', { swapPageOwner: true }],
+    // test/e2e/page-owner-off.test.ts: PageOwnerDisabledError('not-built'), live. The test
+    // kernel's tree and build directory, so only what CONFIG_PAGE_OWNER reaches is rebuilt.
+    ['without page_owner', { disable: ['CONFIG_PAGE_OWNER'] }],
+    // The kernel-6.12 project (vitest.config.ts): show_stacks, no show_handles. Another Debian
+    // source: a full build.
+    ['6.12', { version: '6.12' }],
+  )
+}
+for (const [name, request] of kernels) {
+  const kernel = await buildKernel({ ...request, onLine: (line) => console.log(line) })
+  console.log(`setup: ${name} kernel ${kernel.version} ${kernel.reused ? 'reused' : `built in ${Math.round(kernel.seconds)} s`}: ${kernel.bzImage}`)
+}
 
 function isInstalled(name) {
   try {
