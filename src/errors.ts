@@ -270,7 +270,7 @@ export class UnawaitedAssertionError extends PageBudgetError {
 
 /** Proactive reclaim cannot run here: no memory.reclaim (cgroup v2 unmounted, no CONFIG_MEMCG, Linux < 5.19), or a target that cannot write it. */
 export class ReclaimError extends PageBudgetError {
-  readonly reason: 'no-memory-reclaim' | 'no-swap' | 'read-only-target'
+  readonly reason: 'no-memory-reclaim' | 'no-swap' | 'no-vm-events' | 'read-only-target'
   constructor(reason: ReclaimError['reason'], message: string, hint: string) {
     super('E_RECLAIM', message, { hint })
     this.reason = reason

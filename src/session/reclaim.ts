@@ -42,9 +42,6 @@ export async function reclaim(target: Target, amount: Amount, pageSize: number, 
     throw new ReclaimError('no-memory-reclaim', `${target.locate?.('memory_reclaim') ?? 'memory.reclaim'} does not exist`, 'proactive reclaim needs Linux 5.19 or later with CONFIG_MEMCG and cgroup v2 mounted at /sys/fs/cgroup (mount -t cgroup2 none /sys/fs/cgroup)')
   }
   const before = await swapState(target, pageSize)
-  if (before.total === 0) {
-    throw new ReclaimError('no-swap', `${target.description} has no swap: reclaim would only drop page cache`, "add swap (the qemu target's swap option, e.g. { kind: 'qemu', swap: '512M' }) before pushing pages out")
-  }
   const bytes = Math.ceil(amount.pages) * pageSize
   const request = options.swappiness === undefined ? String(bytes) : `${bytes} swappiness=${options.swappiness}`
   let complete = true
@@ -62,12 +59,20 @@ export async function reclaim(target: Target, amount: Amount, pageSize: number, 
 /** Swap size and use from /proc/meminfo (kB), and pages swapped out so far from /proc/vmstat. */
 async function swapState(target: Target, pageSize: number): Promise<{ total: number; free: number; swappedOut: number }> {
   const [meminfo, vmstat] = await Promise.all([readText(target, 'meminfo'), readText(target, 'vmstat')])
-  const field = (text: string, pattern: RegExp, file: string): number => {
-    const found = pattern.exec(text)
-    if (!found) throw new ParseError(file, 0, '', `no line matches ${String(pattern)} (a kernel without CONFIG_SWAP has none)`)
-    return Number(found[1])
+  const kib = (name: string) => {
+    const found = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(meminfo)
+    if (!found) throw new ParseError('/proc/meminfo', 0, '', `no line matches ${name}: (a kernel without CONFIG_SWAP has none)`)
+    return (Number(found[1]) * 1024) / pageSize
   }
-  const kib = (name: string) => (field(meminfo, new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm'), '/proc/meminfo') * 1024) / pageSize
+  const total = kib('SwapTotal')
+  if (total === 0) {
+    throw new ReclaimError('no-swap', `${target.description} has no swap: reclaim would only drop page cache`, "add swap (the qemu target's swap option, e.g. { kind: 'qemu', swap: '512M' }) before pushing pages out")
+  }
+  const out = /^pswpout (\d+)$/m.exec(vmstat)
+  if (!out) {
+    // tinyconfig's EXPERT lets VM_EVENT_COUNTERS go (6.12 builds it off; later kernels select it with MEMCG).
+    throw new ReclaimError('no-vm-events', `${target.description}: /proc/vmstat has no pswpout, so what went to swap cannot be counted: the kernel was built without CONFIG_VM_EVENT_COUNTERS`, 'build the kernel with CONFIG_VM_EVENT_COUNTERS=y (page-budget kernel build --enable CONFIG_VM_EVENT_COUNTERS)')
+  }
   const zero = /^swpout_zero (\d+)$/m.exec(vmstat)
-  return { total: kib('SwapTotal'), free: kib('SwapFree'), swappedOut: field(vmstat, /^pswpout (\d+)$/m, '/proc/vmstat') + Number(zero?.[1] ?? 0) }
+  return { total, free: kib('SwapFree'), swappedOut: Number(out[1]) + Number(zero?.[1] ?? 0) }
 }

@@ -11,14 +11,15 @@ const MiB = (n: number) => ({ pages: (n << 20) / PAGE, bytes: n << 20 })
  * A kernel with `swapKiB` of swap whose memory.reclaim moves `moves` pages to swap per write,
  * or fails the write with `fails`; it records what was written.
  */
-function kernel(options: { swapKiB?: number; moves?: number; fails?: Error; reclaimFile?: boolean; writable?: boolean }) {
-  const { swapKiB = 524288, moves = 0, reclaimFile = true, writable = true } = options
+function kernel(options: { swapKiB?: number; moves?: number; fails?: Error; reclaimFile?: boolean; writable?: boolean; vmEvents?: boolean }) {
+  const { swapKiB = 524288, moves = 0, reclaimFile = true, writable = true, vmEvents = true } = options
   let swappedOut = 100
   const written: string[] = []
   const files: Partial<Record<KernelFile, () => string>> = {
     meminfo: () => `MemTotal:         640000 kB\nSwapTotal:       ${swapKiB} kB\nSwapFree:        ${Math.max(0, swapKiB - (swappedOut * PAGE) / 1024)} kB\n`,
     // Half the pages zero-filled: 6.12+ counts those apart, as swpout_zero.
-    vmstat: () => `pgpgin 1\npswpin 0\npswpout ${Math.ceil(swappedOut / 2)}\nswpout_zero ${Math.floor(swappedOut / 2)}\n`,
+    // Without CONFIG_VM_EVENT_COUNTERS (6.12's tinyconfig) only the page counts are listed.
+    vmstat: () => `nr_swapcached 0\n${vmEvents ? `pgpgin 1\npswpin 0\npswpout ${Math.ceil(swappedOut / 2)}\nswpout_zero ${Math.floor(swappedOut / 2)}\n` : ''}`,
   }
   const target: Target = {
     description: 'fake kernel',
@@ -63,6 +64,9 @@ describe('reclaim', () => {
   it.each([
     ['no-memory-reclaim', { reclaimFile: false }, /memory\.reclaim does not exist[\s\S]*hint: proactive reclaim needs Linux 5\.19/],
     ['no-swap', { swapKiB: 0 }, /has no swap[\s\S]*hint: add swap/],
+    // No swap is what to fix first, with or without the counters (the kernel-6.12 project's VM).
+    ['no-swap', { swapKiB: 0, vmEvents: false }, /has no swap[\s\S]*hint: add swap/],
+    ['no-vm-events', { vmEvents: false }, /\/proc\/vmstat has no pswpout[\s\S]*without CONFIG_VM_EVENT_COUNTERS\n {2}hint: build the kernel with CONFIG_VM_EVENT_COUNTERS=y/],
     ['read-only-target', { writable: false }, /cannot write memory\.reclaim/],
   ] as const)('names what is missing: %s', async (reason, options, message) => {
     const error = await rejection(reclaim(kernel(options).target, MiB(1), PAGE))
