@@ -12,7 +12,8 @@ const SAMPLE_FILES: readonly SampleFile[] = ['show_handles', 'show_stacks', 'pag
 async function sniffFile(path: string): Promise<KernelFile | undefined> {
   const first: string[] = []
   try {
-    for await (const lines of splitLines(pieces(openFile(path)))) {
+    // 64 KiB chunks: the 40 lines are in the first, which is all that is read and decoded (25 ms of `top` at 1 MiB).
+    for await (const lines of splitLines(openFile(path, { chunk: 64 << 10 }))) {
       first.push(...lines)
       if (first.length >= 40) break
     }
@@ -22,15 +23,6 @@ async function sniffFile(path: string): Promise<KernelFile | undefined> {
   }
   return detectFormat(first)
 }
-
-/** Chunks cut into 64 KiB pieces, so the 40 lines sniffed are decoded from the first piece, not the first MiB (25 ms of `top`). */
-async function* pieces(chunks: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for await (const chunk of chunks) {
-    for (let at = 0; at < chunk.length; at += PIECE) yield chunk.subarray(at, at + PIECE)
-  }
-}
-
-const PIECE = 64 << 10
 
 /** A recorded sample file (show_handles, show_stacks, page_owner or /proc/allocinfo), or a clear error. */
 export async function sniffSampleFile(path: string): Promise<SampleFile> {

@@ -104,7 +104,8 @@ export class RecordScanner {
     }
     let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     if (this.#head) {
-      bytes = Buffer.concat([this.#head, bytes])
+      // Not concat with an empty head: copying the first chunk costs more than scanning it.
+      if (this.#head.length > 0) bytes = Buffer.concat([this.#head, bytes])
       if (bytes.length < BOM.length && BOM.subarray(0, bytes.length).equals(bytes)) return void (this.#head = bytes)
       if (bytes.subarray(0, BOM.length).equals(BOM)) bytes = bytes.subarray(BOM.length)
       this.#head = undefined
