@@ -76,10 +76,11 @@ async function seedBuildDir(base: TreeBuild, target: TreeBuild, log: BuildLog): 
   const work = await mkdtemp(join(dirname(target.objectDir), '.seeding-'))
   try {
     await log.step('cp', ['-a', '--reflink=auto', `${base.objectDir}/.`, work])
-    if (base.source !== target.source) {
-      const rewritten = await relocate(work, base.source, target.source)
-      log.note(`rewrote ${rewritten} kbuild records from ${base.source} to ${target.source}`)
-    }
+    // The build directory's own path too: objtool's build (tools/) names its objects by it, and
+    // a changed command there relinks objtool, which every object depends on.
+    const moves: Array<[string, string]> = [[base.objectDir, target.objectDir], ...(base.source === target.source ? [] : [[base.source, target.source] as [string, string]])]
+    const rewritten = await relocate(work, moves)
+    log.note(`rewrote ${rewritten} kbuild records: ${moves.map(([from, to]) => `${from} -> ${to}`).join(', ')}`)
     await rename(work, target.objectDir)
     return true
   } finally {
@@ -90,17 +91,18 @@ async function seedBuildDir(base: TreeBuild, target: TreeBuild, log: BuildLog): 
 /** The files kbuild keeps commands and dependencies in. */
 const RECORD = /\.(cmd|d)$/
 
-/** Rewrites `from` to `to` in every kbuild record under `dir`, keeping each file's times; returns how many changed. */
-async function relocate(dir: string, from: string, to: string): Promise<number> {
-  // Latin-1 maps bytes to characters one to one, so any file comes back byte for byte.
-  const path = new RegExp(`${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[/\\s"':;]|$)`, 'gm')
+/** Rewrites each `from` to its `to` in every kbuild record under `dir`, keeping each file's times; returns how many changed. */
+async function relocate(dir: string, moves: ReadonlyArray<readonly [string, string]>): Promise<number> {
+  // A path ends at a separator, never inside a longer name (linux-source-7.2 in linux-source-7.2-other).
+  const patterns = moves.map(([from, to]) => [new RegExp(`${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[/\\s"':;]|$)`, 'gm'), to] as const)
   const entries = await readdir(dir, { recursive: true, withFileTypes: true })
   let changed = 0
   for (const entry of entries) {
     if (!entry.isFile() || !RECORD.test(entry.name)) continue
     const file = join(entry.parentPath, entry.name)
+    // Latin-1 maps bytes to characters one to one, so any file comes back byte for byte.
     const text = await readFile(file, 'latin1')
-    const moved = text.replace(path, to)
+    const moved = patterns.reduce((current, [pattern, to]) => current.replace(pattern, () => to), text)
     if (moved === text) continue
     const { atime, mtime } = await stat(file)
     await writeFile(file, moved, 'latin1')

@@ -20,6 +20,9 @@ function builtDir(source: string): string {
     `savedcmd_mm/page_owner.o := gcc -I${source}/include -fmacro-prefix-map=${source}/= -c -o mm/page_owner.o ${source}/mm/page_owner.c\n` +
       `source_mm/page_owner.o := ${source}/mm/page_owner.c\ndeps_mm/page_owner.o := \\\n  ${source}/include/linux/page_owner.h \\\n`,
   )
+  // objtool's build (tools/) names its objects by the build directory's own path.
+  mkdirSync(join(dir, 'tools/objtool'), { recursive: true })
+  writeFileSync(join(dir, 'tools/objtool/.check.o.cmd'), `cmd_${dir}/tools/objtool/check.o := gcc -I${source}/tools/include -o ${dir}/tools/objtool/check.o ${source}/tools/objtool/check.c\n`)
   // A sibling tree whose name starts with the source's must not be rewritten.
   writeFileSync(join(dir, 'usr.d'), `usr: ${source}-other/usr/gen_init_cpio.c ${source}\n`)
   writeFileSync(join(dir, 'mm/page_owner.o'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0xff, 0x00, 0xe9]))
@@ -55,6 +58,8 @@ describe('prepareBuildDir', () => {
     const fresh = await withLog((log) => prepareBuildDir(cache, source, WITHOUT, log))
     expect(fresh).not.toBe(built)
     expect(readFileSync(join(fresh, 'mm/.page_owner.o.cmd'), 'utf8')).toBe(readFileSync(join(built, 'mm/.page_owner.o.cmd'), 'utf8'))
+    // objtool's records follow the directory: a command that named the old one would relink objtool, and every object after it.
+    expect(readFileSync(join(fresh, 'tools/objtool/.check.o.cmd'), 'utf8')).toBe(`cmd_${fresh}/tools/objtool/check.o := gcc -I${source}/tools/include -o ${fresh}/tools/objtool/check.o ${source}/tools/objtool/check.c\n`)
     expect(statSync(join(fresh, 'mm/page_owner.o')).mtime).toEqual(OLD)
     // An existing directory is the configuration's own: never replaced by a copy.
     writeFileSync(join(fresh, 'mine'), '')
@@ -81,6 +86,7 @@ describe('prepareBuildDir', () => {
     expect(cmd).toContain(`source_mm/page_owner.o := ${patched}/mm/page_owner.c\n`)
     expect(cmd).toContain(`  ${patched}/include/linux/page_owner.h \\\n`)
     expect(readFileSync(join(dir, 'usr.d'), 'utf8')).toBe(`usr: ${base}-other/usr/gen_init_cpio.c ${patched}\n`)
+    expect(readFileSync(join(dir, 'tools/objtool/.check.o.cmd'), 'utf8')).toBe(`cmd_${dir}/tools/objtool/check.o := gcc -I${patched}/tools/include -o ${dir}/tools/objtool/check.o ${patched}/tools/objtool/check.c\n`)
     expect(readFileSync(join(dir, 'mm/page_owner.o'))).toEqual(readFileSync(join(built, 'mm/page_owner.o')))
     // make compares times: a record or object that looked new would rebuild what depends on it.
     for (const file of ['mm/.page_owner.o.cmd', 'usr.d', 'mm/page_owner.o']) expect(statSync(join(dir, file)).mtime).toEqual(OLD)
