@@ -32,9 +32,9 @@ export async function prepareBuildDir(cacheDir: string, sourceDir: string, fragm
 
 /** After a build succeeded in `objectDir`: if it is the tree's first, the one its new configurations start from. */
 export async function rememberBuilt(cacheDir: string, sourceDir: string, objectDir: string): Promise<void> {
-  const pointer = seedPointer(join(cacheDir, 'build'), sourceDir)
-  const seed = seedOf(join(cacheDir, 'build'), sourceDir)
-  if (seed === undefined || !existsSync(join(seed, '.config'))) await writeFileAtomic(pointer, `${objectDir}\n`)
+  const buildDir = join(cacheDir, 'build')
+  const seed = seedOf(buildDir, sourceDir)
+  if (seed === undefined || !existsSync(join(seed, '.config'))) await writeFileAtomic(seedPointer(buildDir, sourceDir), `${objectDir}\n`)
 }
 
 function seedOf(buildDir: string, sourceDir: string): string | undefined {
@@ -60,9 +60,9 @@ export interface TreeBuild {
  * Starts a new build directory from a copy of another, of the same tree or of the tree a patched
  * copy was made from (patch.ts: hard links to `base.source`): minutes instead of a full build.
  *
- * For a patched copy, kbuild records every command and dependency with the source tree's absolute path (in each
- * target's `.cmd` file, and `.d` files), so the copy's paths are rewritten from the base tree to
- * the patched one; the files keep their times. Then make sees what a build of the patched tree
+ * kbuild records every command and dependency with absolute paths (in each target's `.cmd` file,
+ * and `.d` files): the build directory's own, and for a patched copy the source tree's. Both are
+ * rewritten to the new ones; the files keep their times. Then make sees what a build of the patched tree
  * would have left, and its usual checks decide: a file a patch replaced is newer than its object
  * and is compiled again, with everything that depends on it; an unchanged file (a hard link, with
  * the base's time) is not. Every record is rewritten: a dependency left on the base tree would

@@ -53,7 +53,7 @@ const LOCK_TIMEOUT_MS = 3 * 60 * 60 * 1000
  * Debian's linux-source. A cached kernel for the same request is returned without touching the
  * network, so this is cheap to call before every run. Each source tree and configuration keeps
  * a build directory, so the next commit is incremental, and a new configuration or a patched
- * copy starts from the tree's last one (build-dir.ts).
+ * copy starts from the tree's first one (build-dir.ts).
  */
 export async function buildKernel(options: BuildKernelOptions = {}): Promise<KernelBuild> {
   const started = performance.now()

@@ -4,7 +4,7 @@ import type { StackSelector } from '../select/selector.js'
 import { computeDelta, type Delta } from '../select/delta.js'
 import { computeSiteDelta, type SiteDelta } from '../select/site-delta.js'
 import { allocInfoUnavailable } from '../target/allocinfo.js'
-import { countsFor, needsSwap, type Include } from '../snapshot/include.js'
+import { countedAs, needsSwap, type Include } from '../snapshot/include.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { drainPageBatches } from '../target/drain.js'
 import { explainKill } from '../target/oom.js'
@@ -121,8 +121,7 @@ export class Measurement {
     const after = repeated?.after ?? (await this.snapshot(label, { ...(needsSwap(options.include) && { swap: true }) }))
     if (selector.source === 'sites') return computeSiteDelta(before, after, selector, this.session.pageSize)
     const tracking = this.session.capabilities.files.swap_page_owner
-    const counted = (snapshot: Snapshot) => ({ ...snapshot, counts: countsFor(snapshot, options.include, tracking) })
-    return computeDelta(counted(before), counted(after), this.session.stacks, selector, this.session.pageSize)
+    return computeDelta(countedAs(before, options.include, tracking), countedAs(after, options.include, tracking), this.session.stacks, selector, this.session.pageSize)
   }
 
   /**

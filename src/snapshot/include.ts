@@ -1,4 +1,5 @@
 import { UnsupportedKernelError, UsageError } from '../errors.js'
+import { addPages } from '../format/counts.js'
 import type { HandleCounts } from '../format/types.js'
 import type { Snapshot } from './snapshot.js'
 
@@ -38,6 +39,11 @@ export function countsFor(snapshot: Snapshot, include: Include | undefined, trac
   }
   if (include === 'swap') return swap
   const all = new Map(snapshot.counts)
-  for (const [key, pages] of swap) all.set(key, (all.get(key) ?? 0) + pages)
+  for (const [key, pages] of swap) addPages(all, key, pages)
   return all
+}
+
+/** The snapshot with its counts as `include` counts them (countsFor), for deltas between two such. */
+export function countedAs(snapshot: Snapshot, include: Include | undefined, tracking: boolean): Snapshot {
+  return { ...snapshot, counts: countsFor(snapshot, include, tracking) }
 }

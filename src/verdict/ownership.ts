@@ -6,7 +6,7 @@ import type { CompiledSelector, StackSelector } from '../select/selector.js'
 import type { Measurement } from '../session/measurement.js'
 import { diffCounts } from '../format/counts.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
-import { countsFor } from '../snapshot/include.js'
+import { countedAs } from '../snapshot/include.js'
 import { formatAmount, formatBytes, toleranceAllowance, type Tolerance } from '../amount.js'
 import { formatCompared, formatStackList } from './message.js'
 import { asMeasurement, type Judges } from './receiver.js'
@@ -74,9 +74,9 @@ async function stackHolding(measurement: Measurement, owner: StackSelector, sinc
   // A page in swap is still its stack's: where the mark read swap_page_owner (mark(name, { swap:
   // true }) or countSwap), count pages in memory and in swap alike, read now the same way.
   const swap = baseline.swap !== undefined
-  const counted = (snapshot: Snapshot) => ({ ...snapshot, counts: swap ? countsFor(snapshot, 'all', true) : snapshot.counts })
-  const before = counted(baseline)
-  const after = counted(await measurement.snapshot('expect', { swap }))
+  const include = swap ? 'all' : 'resident'
+  const before = countedAs(baseline, include, swap)
+  const after = countedAs(await measurement.snapshot('expect', { swap }), include, swap)
   const frames = await session.stacks.resolve(new Set([...before.counts.keys(), ...after.counts.keys()]))
   const mine = (key: number) => selector.matches(key, frames.get(key) ?? [])
   const held = (snapshot: Snapshot) => [...snapshot.counts].reduce((n, [key, pages]) => n + (mine(key) ? pages : 0), 0)
