@@ -10,9 +10,26 @@ function kernelFor(request: Omit<KernelRequest, 'source'>, build: string): strin
 }
 
 /**
- * Six projects: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
- * real test kernel: one VM for the run, shared by all workers), `kernel-6.12` (the same on
- * Debian's 6.12), `swap` (a small VM with zram swap, for the seed's swap scenario, driven by
+ * The kernel suite on Debian's linux-source-`version`, as the `kernel-VERSION` project. npm
+ * test's setup builds the kernel; a missing one under CI is a boot error, never the default
+ * kernel in its place.
+ */
+function kernelSuiteOn(version: `${number}.${number}`) {
+  return {
+    plugins: [pageBudget({ target: { kind: 'qemu', memory: 1024, kernel: kernelFor({ version }, `kernel build --version ${version}`) } })],
+    test: {
+      name: `kernel-${version}`,
+      include: ['test/e2e/kernel/**/*.test.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 300_000,
+    },
+  }
+}
+
+/**
+ * Seven projects: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
+ * real test kernel: one VM for the run, shared by all workers), `kernel-6.12` and `kernel-6.1`
+ * (the same on Debian's 6.12 and 6.1), `swap` (a small VM with zram swap, for the seed's swap scenario, driven by
  * proactive reclaim), `vm` (the QEMU target itself: boots its own VMs to kill, time out and
  * misconfigure them, and the other kernels: swap_page_owner, without page_owner), and `bisect`
  * (two kernels of one tree compared and bisected, last and alone).
@@ -41,18 +58,10 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
-      {
-        // The same suite on Debian's 6.12 (no show_handles: page-budget falls back to show_stacks,
-        // hashing every stack per sample). npm test's setup builds it; a missing kernel under
-        // CI is a boot error, never the default kernel in its place.
-        plugins: [pageBudget({ target: { kind: 'qemu', memory: 1024, kernel: kernelFor({ version: '6.12' }, 'kernel build --version 6.12') } })],
-        test: {
-          name: 'kernel-6.12',
-          include: ['test/e2e/kernel/**/*.test.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-        },
-      },
+      // The same suite on Debian's older lines: 6.12 has no show_handles (page-budget falls back
+      // to show_stacks, hashing every stack per sample), 6.1 only the per-page file.
+      kernelSuiteOn('6.12'),
+      kernelSuiteOn('6.1'),
       {
         // 640 MiB of RAM holds the 256 MiB /tmpfs file twice over: reclaim() pushes it to zram
         // and cat reads it back without the guest ever running short.

@@ -9,6 +9,8 @@
 //              written (after dd) / swapped (proactive reclaim pushed the file to zram) / after
 //              (the first half read back, the rest still in swap)
 //   qemu-swap-page-owner-off: the same kernel booted page_owner=on only: / after (all read back)
+//   qemu-dd-6.12, qemu-dd-6.1: qemu-dd on Debian's older lines, each step with the sample file
+//              that kernel has (6.12: show_stacks; 6.1: only the per-page page_owner)
 // Run: node scripts/capture.mjs [scenario...] (all of them when none is named)
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
@@ -20,7 +22,11 @@ async function readAll(target, file) {
   return Buffer.concat(chunks)
 }
 
-async function capture(name, options, steps) {
+/**
+ * Boots a VM, runs each step's command, and saves the step's files: the sample files (the
+ * kernel's cheapest sample path, show_handles from 6.19 on) and the step's extra ones.
+ */
+async function capture(name, options, steps, { sample = ['show_handles'], stacks = ['show_stacks_handles'] } = {}) {
   const vm = await startVm({ kind: 'qemu', ...options })
   try {
     const target = vm.target
@@ -30,16 +36,16 @@ async function capture(name, options, steps) {
       const data = await readAll(target, file)
       writeFileSync(new URL(as + (gzip ? '.gz' : ''), dir), gzip ? gzipSync(data) : data)
     }
-    for (const file of ['boot_id', 'version', 'count_threshold', 'cmdline']) await save(file, file)
+    // count_threshold came with show_stacks (6.9): an older kernel's recording has none.
+    for (const file of ['boot_id', 'version', 'count_threshold', 'cmdline']) if (await target.exists(file)) await save(file, file)
     for (const [step, command, extra] of steps) {
       if (command) {
         const result = await target.exec(command, { timeout: 600_000 })
         if (result.exitCode !== 0) throw new Error(`${command}: ${result.stderr}`)
       }
-      await save('show_handles', `${step}.show_handles`)
-      for (const file of extra) await save(file, `${step}.${file}`, file === 'page_owner' || file === 'swap_page_owner')
+      for (const file of [...sample, ...extra]) await save(file, `${step}.${file}`, file === 'page_owner' || file === 'swap_page_owner')
     }
-    await save('show_stacks_handles', 'show_stacks_handles')
+    for (const file of stacks) await save(file, file)
     console.log(`recorded ${new URL(dir).pathname}`)
   } finally {
     await vm.stop()
@@ -81,4 +87,19 @@ if (wanted('qemu-swap-page-owner-off')) {
     ['written', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', ['page_owner']],
     ['after', `${reclaim}; cat /tmpfs/file > /dev/null`, ['page_owner']],
   ])
+}
+
+// The seed's dd on Debian's older lines (npm test's setup builds both kernels).
+const older = { '6.12': ['show_stacks'], '6.1': ['page_owner'] }
+for (const [version, sample] of Object.entries(older)) {
+  if (!wanted(`qemu-dd-${version}`)) continue
+  const { findBuiltKernel } = await import('../dist/kernel-build/cache.js')
+  // Never the default kernel in its place: the recording would be filed under its release.
+  const kernel = findBuiltKernel(undefined, { version })
+  if (!kernel) throw new Error(`qemu-dd-${version}: no ${version} kernel is built; run: page-budget kernel build --version ${version}`)
+  await capture('qemu-dd', { kernel }, [
+    ['before', undefined, []],
+    ['after', 'dd if=/dev/zero of=/tmpfs/file bs=1M count=256 status=none', sample.includes('page_owner') ? [] : ['page_owner']],
+    ['freed', 'rm /tmpfs/file', []],
+  ], { sample, stacks: [] })
 }

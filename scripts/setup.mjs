@@ -41,9 +41,10 @@ if (process.argv.includes('--test-kernels')) {
     // test/e2e/page-owner-off.test.ts: PageOwnerDisabledError('not-built'), live. The test
     // kernel's tree and build directory, so only what CONFIG_PAGE_OWNER reaches is rebuilt.
     ['without page_owner', { disable: ['CONFIG_PAGE_OWNER'] }],
-    // The kernel-6.12 project (vitest.config.ts): show_stacks, no show_handles. Another Debian
-    // source: a full build.
+    // The kernel-6.12 and kernel-6.1 projects (vitest.config.ts): show_stacks, no show_handles;
+    // then the per-page file alone. Other Debian sources: full builds.
     ['6.12', { version: '6.12' }],
+    ['6.1', { version: '6.1' }],
   )
 }
 for (const [name, request] of kernels) {

@@ -7,7 +7,7 @@ import { defaultCacheDir, privateDir } from '../io/cache-dir.js'
 import { acquireLock } from '../io/lock.js'
 import { fetchKernelSource } from './apt.js'
 import { compilerId, findCachedKernel, planBuild, readBzImageVersion, type KernelRecord } from './cache.js'
-import { configureKernel } from './config.js'
+import { configureKernel, fragmentsFor, treeLine } from './config.js'
 import { patchedTree } from './patch.js'
 import type { KernelRequest } from './request.js'
 import { BuildLog } from './run.js'
@@ -92,9 +92,12 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
         base = sourceDir
         sourceDir = await patchedTree(base, patches, cacheDir, log)
       }
-      const objectDir = await prepareBuildDir(cacheDir, sourceDir, fragments, log, base)
+      const line = await treeLine(sourceDir)
+      const merged = fragmentsFor(fragments, line)
+      for (const fragment of merged.filter(({ before }) => before)) log.note(`this tree is ${line.join('.')}: ${fragment.name} is merged too`)
+      const objectDir = await prepareBuildDir(cacheDir, sourceDir, merged, log, base)
       log.note(`configuring ${sourceDir} in ${objectDir}`)
-      const config = await configureKernel(sourceDir, objectDir, fragments, log.step, (line) => log.note(line))
+      const config = await configureKernel(sourceDir, objectDir, merged, log.step, (note) => log.note(note))
       await log.step('make', [`O=${objectDir}`, `-j${options.jobs ?? availableParallelism()}`, 'bzImage'], {
         cwd: sourceDir,
         // The banner would otherwise carry this machine's user and host name.
@@ -106,7 +109,7 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
       const record: KernelRecord = {
         version: release,
         source,
-        fragments: fragments.map((fragment) => fragment.name),
+        fragments: merged.map((fragment) => fragment.name),
         patches,
         compiler: compilerId(),
         buildSeconds: elapsed(started),

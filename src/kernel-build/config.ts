@@ -12,10 +12,26 @@ export function requestedOptions(fragments: readonly Fragment[]): Map<string, st
   return options
 }
 
+/** The fragments a tree of kernel line `line` merges: a before-X.Y one only on an older tree. */
+export function fragmentsFor(fragments: readonly Fragment[], line: readonly [number, number]): Fragment[] {
+  return fragments.filter(({ before }) => !before || line[0] < before[0] || (line[0] === before[0] && line[1] < before[1]))
+}
+
+/** A tree's kernel line, from the VERSION and PATCHLEVEL lines at the top of its Makefile. */
+export async function treeLine(sourceDir: string): Promise<[number, number]> {
+  const makefile = await readFile(join(sourceDir, 'Makefile'), 'utf8').catch(() => '')
+  const version = /^VERSION = (\d+)$/m.exec(makefile)?.[1]
+  const patchlevel = /^PATCHLEVEL = (\d+)$/m.exec(makefile)?.[1]
+  if (version === undefined || patchlevel === undefined) {
+    throw new KernelBuildError('bad-option', `${sourceDir} is not a kernel tree: its Makefile has no VERSION and PATCHLEVEL lines`, { hint: 'pass the top directory of a Linux source tree' })
+  }
+  return [Number(version), Number(patchlevel)]
+}
+
 /**
  * tinyconfig, the fragments on top (merge_config.sh, the kernel's own merger), olddefconfig,
  * then the check that every requested option survived: a dropped one is named with the
- * dependency that dropped it.
+ * dependency that dropped it. `fragments` are those this tree merges (fragmentsFor).
  */
 export async function configureKernel(sourceDir: string, objectDir: string, fragments: readonly Fragment[], step: Step, note?: (line: string) => void): Promise<string> {
   await step('make', [`O=${objectDir}`, 'tinyconfig'], { cwd: sourceDir })
@@ -36,7 +52,7 @@ export async function configureKernel(sourceDir: string, objectDir: string, frag
   const explained = await explainDropped(sourceDir, dropped, final)
   // The recipe serves several kernel lines: an option an older tree does not have (zram's
   // LZO backend before 6.12) is not an error there. Anything the user asked for is.
-  const user = requestedOptions(fragments.slice(1))
+  const user = requestedOptions(fragments.filter((fragment) => !fragment.recipe))
   const unknownToTree = explained.filter((option) => !option.defined && !user.has(option.name))
   for (const option of unknownToTree) note?.(`this tree has no ${option.name}: the recipe's line for it is skipped`)
   const failed = explained.filter((option) => !unknownToTree.includes(option))

@@ -1,12 +1,24 @@
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KernelBuildError } from '../errors.js'
 import type { SourceVersion } from './apt.js'
 
 /** recipe/page-budget.config ships with the package; src/kernel-build and dist/kernel-build are both two levels down. */
 export const RECIPE_PATH = fileURLToPath(new URL('../../recipe/page-budget.config', import.meta.url))
+
+/**
+ * recipe/before-X.Y.config: what trees older than X.Y need on top of the recipe for the same
+ * features (a dependency a later kernel dropped). Every one is part of the cache key; the build
+ * merges those its tree is older than (config.ts).
+ */
+export const RECIPE_BEFORE = readdirSync(dirname(RECIPE_PATH))
+  .flatMap((name) => {
+    const match = /^before-(\d+)\.(\d+)\.config$/.exec(name)
+    return match ? [{ path: join(dirname(RECIPE_PATH), name), before: [Number(match[1]), Number(match[2])] as const }] : []
+  })
+  .sort((a, b) => a.before[0] - b.before[0] || a.before[1] - b.before[1])
 
 /** What kernel to build: page-budget's recipe on a source, plus the user's own options. */
 export interface KernelRequest {
@@ -70,15 +82,25 @@ function readLines(path: string): string[] {
 export interface Fragment {
   name: string
   text: string
+  /**
+   * page-budget's recipe: one text serves several kernel lines, so an option a tree does not
+   * have (zram's LZO backend before 6.12) is skipped there. Any other fragment's must exist.
+   */
+  recipe?: boolean
+  /** Merged only on trees older than this kernel line, `[major, minor]`. */
+  before?: readonly [number, number]
 }
 
 /**
  * The fragments a request merges onto tinyconfig, in order (a later one wins): the recipe
- * (and the swap_page_owner fragment when asked), the user's files, then --enable/--disable as
+ * and its before-X.Y files (and the swap_page_owner fragment when asked), the user's files, then --enable/--disable as
  * one fragment of their own.
  */
 export function requestedFragments(request: KernelRequest): Fragment[] {
-  const fragments: Fragment[] = [{ name: RECIPE_PATH, text: readFileSync(RECIPE_PATH, 'utf8') }]
+  const fragments: Fragment[] = [
+    { name: RECIPE_PATH, text: readFileSync(RECIPE_PATH, 'utf8'), recipe: true },
+    ...RECIPE_BEFORE.map(({ path, before }) => ({ name: path, text: readFileSync(path, 'utf8'), recipe: true, before })),
+  ]
   if (request.swapPageOwner) {
     const path = join(SWAP_PAGE_OWNER_DIR, 'swap-page-owner.config')
     fragments.push({ name: path, text: readFileSync(path, 'utf8') })

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { requestedOptions } from '../../src/kernel-build/config.js'
+import { fragmentsFor, requestedOptions, treeLine } from '../../src/kernel-build/config.js'
 import { droppedOptions, explainDropped, parseConfig } from '../../src/kernel-build/kconfig.js'
-import { optionLine, RECIPE_PATH, requestedFragments, requestKey } from '../../src/kernel-build/request.js'
+import { optionLine, RECIPE_BEFORE, RECIPE_PATH, requestedFragments, requestKey } from '../../src/kernel-build/request.js'
 import { KernelBuildError } from '../../src/errors.js'
 import { tempDir } from '../helpers.js'
 
@@ -57,9 +57,28 @@ describe('a build request', () => {
     const fragment = join(tempDir(), 'mine.config')
     writeFileSync(fragment, 'CONFIG_PAGE_OWNER=y\nCONFIG_EXT4_FS=y\n')
     const fragments = requestedFragments({ configs: [fragment], enable: ['IKCONFIG', 'CONFIG_EXT4_FS=m'], disable: ['CONFIG_MAGIC_SYSRQ'] })
-    expect(fragments.map((f) => f.name)).toEqual([RECIPE_PATH, fragment, '--enable/--disable'])
+    expect(fragments.map((f) => f.name)).toEqual([RECIPE_PATH, ...RECIPE_BEFORE.map((f) => f.path), fragment, '--enable/--disable'])
     const options = requestedOptions(fragments)
     expect([options.get('CONFIG_IKCONFIG'), options.get('CONFIG_EXT4_FS'), options.get('CONFIG_MAGIC_SYSRQ'), options.get('CONFIG_DEBUG_FS')]).toEqual(['y', 'm', 'n', 'y'])
+  })
+
+  it('merges a before-X.Y recipe file only on a tree older than X.Y, read off its Makefile', async () => {
+    expect(RECIPE_BEFORE.map((f) => f.before)).toContainEqual([6, 12])
+    const fragments = requestedFragments({ enable: ['IKCONFIG'] })
+    const names = (line: [number, number]) => fragmentsFor(fragments, line).map((f) => (f.recipe ? basename(f.name) : f.name))
+    expect(names([6, 1])).toEqual(['page-budget.config', 'before-6.12.config', '--enable/--disable'])
+    expect(names([6, 12])).toEqual(['page-budget.config', '--enable/--disable'])
+    expect(names([7, 0])).toEqual(['page-budget.config', '--enable/--disable'])
+    // What 6.1 needs for zram (compression through the crypto API) and 9p (which depends on INET there).
+    const old = requestedOptions(fragmentsFor(fragments, [6, 1]))
+    expect([old.get('CONFIG_CRYPTO_LZO'), old.get('CONFIG_INET')]).toEqual(['y', 'y'])
+    // The recipe's own line keeps INET off on newer trees.
+    expect(requestedOptions(fragmentsFor(fragments, [6, 12])).get('CONFIG_INET')).toBe('n')
+
+    const tree = tempDir()
+    writeFileSync(join(tree, 'Makefile'), '# SPDX-License-Identifier: GPL-2.0\nVERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 192\n')
+    expect(await treeLine(tree)).toEqual([6, 1])
+    await expect(treeLine(tempDir())).rejects.toThrow(/is not a kernel tree: its Makefile has no VERSION and PATCHLEVEL lines/)
   })
 
   it('names an option spelled wrongly, and a fragment it cannot read', () => {

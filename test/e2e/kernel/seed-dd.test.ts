@@ -32,7 +32,7 @@ describe.sequential('the seed example in the real kernel', () => {
     // Names the shmem write path: the stack that gained the pages, down to the write syscall.
     const stack = stackEntry(failure!, /^  handle \d+: \+6[56]\d{3} pages/)
     expect(stack).toContain('shmem_get_folio_gfp.constprop.0')
-    expect(stack).toContain('shmem_file_write_iter')
+    expect(stack).toContain('shmem_write_begin')
     expect(stack).toContain('vfs_write')
     expect(failure).toContain(`read through ${SAMPLE_PATH_NOTES[path]}`)
 
