@@ -37,19 +37,30 @@ const BARE = `
   }
   console.log(records)`
 
-/** page_owner_sort from the kernel source the recipe unpacked, compiled into the cache (never into the tree). */
+/**
+ * page_owner_sort from the kernel source the recipe unpacked, compiled into the cache (never into
+ * the tree). The newest tree that keeps it in tools/mm (6.2 on) is preferred: that is the tool as
+ * kernels ship it now; a tree older than 6.2 keeps it in tools/vm, taken only when no newer one is
+ * unpacked yet (the recipe may have unpacked only 6.1).
+ */
 function pageOwnerSort() {
   const sources = join(CACHE, 'sources')
-  const tree = existsSync(sources) ? readdirSync(sources).filter((name) => name.startsWith('linux-source-')).sort().at(-1) : undefined
-  if (!tree) return { note: `no kernel source unpacked under ${sources} (npm run setup unpacks one): page_owner_sort row skipped` }
-  const source = join(sources, tree, 'tools/mm/page_owner_sort.c')
+  const trees = existsSync(sources) ? readdirSync(sources).filter((name) => name.startsWith('linux-source-')) : []
+  // Newest first by version (numeric: 6.10 after 6.9).
+  trees.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))
+  const found = ['tools/mm', 'tools/vm']
+    .flatMap((dir) => trees.map((tree) => ({ tree, dir, source: join(sources, tree, dir, 'page_owner_sort.c') })))
+    .find(({ source }) => existsSync(source))
+  if (!found) return { note: `no kernel source with tools/{mm,vm}/page_owner_sort.c unpacked under ${sources} (npm run setup unpacks one): page_owner_sort row skipped` }
+  const { tree, dir, source } = found
   const binary = join(CACHE, 'bench', tree, 'page_owner_sort')
   if (!existsSync(binary)) {
     mkdirSync(join(CACHE, 'bench', tree), { recursive: true })
     // What `make -C tools/mm page_owner_sort` runs, with the output outside the tree (and -O2).
     execFileSync('cc', ['-O2', '-Wall', '-I', join(sources, tree, 'tools/lib'), '-pthread', '-o', binary, source], { stdio: 'inherit' })
   }
-  return { binary, tree }
+  // The row names the tree: 6.1's tools/vm and later tools/mm differ, so ratios name which they beat.
+  return { binary, label: `page_owner_sort (${tree.replace(/^linux-source-/, '').replace(/_.*/, '')} ${dir}, -O2)` }
 }
 
 /** Runs a command as a child; its wall time (s) and peak RSS (MB, from /usr/bin/time; NaN without it). */
@@ -99,7 +110,7 @@ try {
   // this 2-core machine), so it runs on the capture only: `withSort` false leaves it out.
   const contenders = (file, withSort = true) => ({
     'page-budget top --by stack': [process.execPath, [join(ROOT, 'dist/cli/bin.js'), 'top', file, '--by', 'stack']],
-    ...(sort.binary && withSort && { 'page_owner_sort (tools/mm, -O2)': [sort.binary, [file, join(dir, 'sorted')]] }),
+    ...(sort.binary && withSort && { [sort.label]: [sort.binary, [file, join(dir, 'sorted')]] }),
     "awk: 2^order per comm (the seed's one-liner)": ['awk', ['-F', ', ', AWK, file]],
     'bare scan (node: read, count blank lines)': [process.execPath, ['-e', BARE, file]],
     ...(withSort && { 'node start (node -e 0)': [process.execPath, ['-e', '0']] }),
@@ -109,7 +120,7 @@ try {
   const real = compare('per-page page_owner, real 7.2.13 capture', capture, contenders(capture), CAPTURE_ROUNDS, dir)
   const top = real['page-budget top --by stack']
   if (sort.binary) {
-    const sorted = real['page_owner_sort (tools/mm, -O2)']
+    const sorted = real[sort.label]
     const ratio = top.seconds / sorted.seconds
     const floor = (name) => `${(real[name].seconds / sorted.seconds).toFixed(2)}x`
     goal(
