@@ -6,9 +6,12 @@ import { failure } from '../helpers.js'
 import { captureSession } from './replay-session.js'
 
 // The seed's dd of 256 MiB to /tmpfs, then rm, recorded on Debian's older lines
-// (scripts/capture.mjs qemu-dd-6.1): each step holds only the sample file that
+// (scripts/capture.mjs qemu-dd-6.12 qemu-dd-6.1): each step holds only the sample file that
 // kernel has, so the session takes the path a live one would.
-const GENERATIONS = [{ release: '6.1.192', path: 'page_owner' }] as const
+const GENERATIONS = [
+  { release: '6.12.118', path: 'show_stacks' },
+  { release: '6.1.192', path: 'page_owner' },
+] as const
 /** The file's page-cache pages: the shmem write path without the slab pages of its xarray. */
 const fileData = { frames: ['shmem_*', '!kmem_cache_*'] }
 
