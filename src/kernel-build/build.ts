@@ -94,7 +94,7 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
       }
       const line = await treeLine(sourceDir)
       const merged = fragmentsFor(fragments, line)
-      for (const fragment of merged.filter(({ before }) => before)) log.note(`this tree is ${line.join('.')}: ${fragment.name} is merged too`)
+      for (const fragment of merged.filter(({ before }) => before)) log.note(`this tree is ${line!.join('.')}: ${fragment.name} is merged too`)
       const objectDir = await prepareBuildDir(cacheDir, sourceDir, merged, log, base)
       log.note(`configuring ${sourceDir} in ${objectDir}`)
       const config = await configureKernel(sourceDir, objectDir, merged, log.step, (note) => log.note(note))

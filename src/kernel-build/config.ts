@@ -12,20 +12,21 @@ export function requestedOptions(fragments: readonly Fragment[]): Map<string, st
   return options
 }
 
-/** The fragments a tree of kernel line `line` merges: a before-X.Y one only on an older tree. */
-export function fragmentsFor(fragments: readonly Fragment[], line: readonly [number, number]): Fragment[] {
-  return fragments.filter(({ before }) => !before || line[0] < before[0] || (line[0] === before[0] && line[1] < before[1]))
+/**
+ * The fragments a tree of kernel line `line` merges: a before-X.Y one only on an older tree. A
+ * tree of no known line merges none: whatever is wrong with its Makefile, make says so when it
+ * runs, as the commit's own build failure.
+ */
+export function fragmentsFor(fragments: readonly Fragment[], line: readonly [number, number] | undefined): Fragment[] {
+  return fragments.filter(({ before }) => !before || (line !== undefined && (line[0] < before[0] || (line[0] === before[0] && line[1] < before[1]))))
 }
 
-/** A tree's kernel line, from the VERSION and PATCHLEVEL lines at the top of its Makefile. */
-export async function treeLine(sourceDir: string): Promise<[number, number]> {
+/** A tree's kernel line, from the VERSION and PATCHLEVEL lines at the top of its Makefile; undefined without them. */
+export async function treeLine(sourceDir: string): Promise<[number, number] | undefined> {
   const makefile = await readFile(join(sourceDir, 'Makefile'), 'utf8').catch(() => '')
   const version = /^VERSION = (\d+)$/m.exec(makefile)?.[1]
   const patchlevel = /^PATCHLEVEL = (\d+)$/m.exec(makefile)?.[1]
-  if (version === undefined || patchlevel === undefined) {
-    throw new KernelBuildError('bad-option', `${sourceDir} is not a kernel tree: its Makefile has no VERSION and PATCHLEVEL lines`, { hint: 'pass the top directory of a Linux source tree' })
-  }
-  return [Number(version), Number(patchlevel)]
+  return version === undefined || patchlevel === undefined ? undefined : [Number(version), Number(patchlevel)]
 }
 
 /**
