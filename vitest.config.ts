@@ -10,15 +10,16 @@ function kernelFor(request: Omit<KernelRequest, 'source'>, build: string): strin
 }
 
 /**
- * The kernel suite on Debian's linux-source-`version`, as the `kernel-VERSION` project. npm
- * test's setup builds the kernel; a missing one under CI is a boot error, never the default
- * kernel in its place.
+ * The kernel suite (test/e2e/kernel/) as a project: on the test kernel (`kernel`), or on Debian's
+ * linux-source-`version` (`kernel-VERSION`). npm test's setup builds each kernel; a missing one
+ * under CI is a boot error, never the default kernel in its place.
  */
-function kernelSuiteOn(version: `${number}.${number}`) {
+function kernelSuiteOn(version?: `${number}.${number}`) {
+  const kernel = version && kernelFor({ version }, `kernel build --version ${version}`)
   return {
-    plugins: [pageBudget({ target: { kind: 'qemu', memory: 1024, kernel: kernelFor({ version }, `kernel build --version ${version}`) } })],
+    plugins: [pageBudget({ target: { kind: 'qemu', memory: 1024, ...(kernel && { kernel }) } })],
     test: {
-      name: `kernel-${version}`,
+      name: version ? `kernel-${version}` : 'kernel',
       include: ['test/e2e/kernel/**/*.test.ts'],
       testTimeout: 120_000,
       hookTimeout: 300_000,
@@ -29,8 +30,8 @@ function kernelSuiteOn(version: `${number}.${number}`) {
 /**
  * Seven projects: `unit` (recorded captures, no kernel), `kernel` (the matchers against the
  * real test kernel: one VM for the run, shared by all workers), `kernel-6.12` and `kernel-6.1`
- * (the same on Debian's 6.12 and 6.1), `swap` (a small VM with zram swap, for the seed's swap scenario, driven by
- * proactive reclaim), `vm` (the QEMU target itself: boots its own VMs to kill, time out and
+ * (the same on Debian's 6.12 and 6.1), `swap` (a small VM with zram swap, for the seed's swap
+ * scenario, driven by proactive reclaim), `vm` (the QEMU target itself: boots its own VMs to kill, time out and
  * misconfigure them, and the other kernels: swap_page_owner, without page_owner), and `bisect`
  * (two kernels of one tree compared and bisected, last and alone).
  */
@@ -49,15 +50,7 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
-      {
-        plugins: [pageBudget({ target: { kind: 'qemu', memory: 1024 } })],
-        test: {
-          name: 'kernel',
-          include: ['test/e2e/kernel/**/*.test.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-        },
-      },
+      kernelSuiteOn(),
       // The same suite on Debian's older lines: 6.12 has no show_handles (page-budget falls back
       // to show_stacks, hashing every stack per sample), 6.1 only the per-page file.
       kernelSuiteOn('6.12'),

@@ -13,12 +13,14 @@ export const RECIPE_PATH = fileURLToPath(new URL('../../recipe/page-budget.confi
  * features (a dependency a later kernel dropped). Every one is part of the cache key; the build
  * merges those its tree is older than (config.ts).
  */
-export const RECIPE_BEFORE = readdirSync(dirname(RECIPE_PATH))
-  .flatMap((name) => {
-    const match = /^before-(\d+)\.(\d+)\.config$/.exec(name)
-    return match ? [{ path: join(dirname(RECIPE_PATH), name), before: [Number(match[1]), Number(match[2])] as const }] : []
-  })
-  .sort((a, b) => a.before[0] - b.before[0] || a.before[1] - b.before[1])
+export function recipeBeforeFiles(): { path: string; before: readonly [number, number] }[] {
+  return readdirSync(dirname(RECIPE_PATH))
+    .flatMap((name) => {
+      const match = /^before-(\d+)\.(\d+)\.config$/.exec(name)
+      return match ? [{ path: join(dirname(RECIPE_PATH), name), before: [Number(match[1]), Number(match[2])] as const }] : []
+    })
+    .sort((a, b) => a.before[0] - b.before[0] || a.before[1] - b.before[1])
+}
 
 /** What kernel to build: page-budget's recipe on a source, plus the user's own options. */
 export interface KernelRequest {
@@ -92,14 +94,14 @@ export interface Fragment {
 }
 
 /**
- * The fragments a request merges onto tinyconfig, in order (a later one wins): the recipe
- * and its before-X.Y files (and the swap_page_owner fragment when asked), the user's files, then --enable/--disable as
- * one fragment of their own.
+ * The fragments a request merges onto tinyconfig, in order (a later one wins): the recipe and
+ * its before-X.Y files (and the swap_page_owner fragment when asked), the user's files, then
+ * --enable/--disable as one fragment of their own.
  */
 export function requestedFragments(request: KernelRequest): Fragment[] {
   const fragments: Fragment[] = [
     { name: RECIPE_PATH, text: readFileSync(RECIPE_PATH, 'utf8'), recipe: true },
-    ...RECIPE_BEFORE.map(({ path, before }) => ({ name: path, text: readFileSync(path, 'utf8'), recipe: true, before })),
+    ...recipeBeforeFiles().map(({ path, before }) => ({ name: path, text: readFileSync(path, 'utf8'), recipe: true, before })),
   ]
   if (request.swapPageOwner) {
     const path = join(SWAP_PAGE_OWNER_DIR, 'swap-page-owner.config')

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fragmentsFor, requestedOptions, treeLine } from '../../src/kernel-build/config.js'
 import { droppedOptions, explainDropped, parseConfig } from '../../src/kernel-build/kconfig.js'
-import { optionLine, RECIPE_BEFORE, RECIPE_PATH, requestedFragments, requestKey } from '../../src/kernel-build/request.js'
+import { optionLine, recipeBeforeFiles, RECIPE_PATH, requestedFragments, requestKey } from '../../src/kernel-build/request.js'
 import { KernelBuildError } from '../../src/errors.js'
 import { tempDir } from '../helpers.js'
 
@@ -57,13 +57,13 @@ describe('a build request', () => {
     const fragment = join(tempDir(), 'mine.config')
     writeFileSync(fragment, 'CONFIG_PAGE_OWNER=y\nCONFIG_EXT4_FS=y\n')
     const fragments = requestedFragments({ configs: [fragment], enable: ['IKCONFIG', 'CONFIG_EXT4_FS=m'], disable: ['CONFIG_MAGIC_SYSRQ'] })
-    expect(fragments.map((f) => f.name)).toEqual([RECIPE_PATH, ...RECIPE_BEFORE.map((f) => f.path), fragment, '--enable/--disable'])
+    expect(fragments.map((f) => f.name)).toEqual([RECIPE_PATH, ...recipeBeforeFiles().map((f) => f.path), fragment, '--enable/--disable'])
     const options = requestedOptions(fragments)
     expect([options.get('CONFIG_IKCONFIG'), options.get('CONFIG_EXT4_FS'), options.get('CONFIG_MAGIC_SYSRQ'), options.get('CONFIG_DEBUG_FS')]).toEqual(['y', 'm', 'n', 'y'])
   })
 
   it('merges a before-X.Y recipe file only on a tree older than X.Y, read off its Makefile', async () => {
-    expect(RECIPE_BEFORE.map((f) => f.before)).toContainEqual([6, 12])
+    expect(recipeBeforeFiles().map((f) => f.before)).toContainEqual([6, 12])
     const fragments = requestedFragments({ enable: ['IKCONFIG'] })
     const names = (line: [number, number] | undefined) => fragmentsFor(fragments, line).map((f) => (f.recipe ? basename(f.name) : f.name))
     expect(names([6, 1])).toEqual(['page-budget.config', 'before-6.12.config', '--enable/--disable'])
