@@ -159,7 +159,7 @@ async function resolveKernel(options: QemuOptions, cacheDir: string): Promise<st
   if (!kernel) {
     const build = `page-budget kernel build${options.swapPageOwner ? ' --swap-page-owner' : ''}`
     throw new VmError(`no ${options.swapPageOwner ? 'swap_page_owner ' : ''}test kernel is built in ${cacheDir}/kernels`, {
-      hint: `run \`${build}\` once (about 6 minutes on 2 cores), or pass { kernel: "/path/to/bzImage" }`,
+      hint: `run \`${build}\` once (10 to 17 minutes on 2 cores), or pass { kernel: "/path/to/bzImage" }`,
     })
   }
   return kernel
